@@ -1,0 +1,18 @@
+package org.diffuda.data;
+
+import java.nio.file.Path;
+import org.diffuda.util.DiffudaException;
+
+/** Bad input data: names the file and what is wrong with it. */
+public class DataException extends DiffudaException {
+    private final Path file;
+
+    public DataException(Path file, String what) {
+        super(file + ": " + what);
+        this.file = file;
+    }
+
+    public Path file() {
+        return file;
+    }
+}

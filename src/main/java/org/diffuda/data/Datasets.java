@@ -1,0 +1,49 @@
+package org.diffuda.data;
+
+import java.nio.file.Path;
+import org.diffuda.util.DiffudaException;
+
+/**
+ * Parses a dataset argument: {@code KIND:PATH[#SUBSET]} or a plain folder path.
+ * <ul>
+ *   <li>{@code cityscapes:/data/cityscapes#val} (split, default train)</li>
+ *   <li>{@code gta5:/data/gta5}, {@code synthia:/data/RAND_CITYSCAPES}</li>
+ *   <li>{@code acdc:/data/acdc#night/val} (condition/split; condition may be all)</li>
+ *   <li>{@code folder:/out/bench/real/val} or just {@code /out/bench/real/val}</li>
+ * </ul>
+ */
+public final class Datasets {
+    private Datasets() {}
+
+    public static Dataset open(String spec, BadInput bad) {
+        String kind = "folder";
+        String rest = spec;
+        int colon = spec.indexOf(':');
+        if (colon > 1) {
+            kind = spec.substring(0, colon);
+            rest = spec.substring(colon + 1);
+        }
+        String subset = null;
+        int hash = rest.indexOf('#');
+        if (hash >= 0) {
+            subset = rest.substring(hash + 1);
+            rest = rest.substring(0, hash);
+        }
+        Path root = Path.of(rest);
+        return switch (kind) {
+            case "cityscapes" -> Readers.cityscapes(root, subset == null ? "train" : subset, bad);
+            case "gta5" -> Readers.gta5(root, bad);
+            case "synthia" -> Readers.synthia(root, bad);
+            case "acdc" -> {
+                String[] cs = (subset == null ? "all/train" : subset).split("/");
+                if (cs.length != 2) {
+                    throw new DiffudaException("dataset '" + spec + "': ACDC subset must be CONDITION/SPLIT, e.g. #night/val");
+                }
+                yield Readers.acdc(root, cs[0], cs[1], bad);
+            }
+            case "folder" -> Readers.folder(root, bad);
+            default -> throw new DiffudaException("dataset '" + spec
+                    + "': unknown kind '" + kind + "' (cityscapes, gta5, synthia, acdc, folder)");
+        };
+    }
+}

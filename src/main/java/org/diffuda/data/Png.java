@@ -1,0 +1,143 @@
+package org.diffuda.data;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import org.diffuda.util.AtomicFiles;
+import org.diffuda.util.DiffudaException;
+
+/**
+ * PNG reading and writing. Labels are read from the raster (the stored index or grey value,
+ * 8 or 16 bit), never through getRGB, so palette PNGs give their indices, not colours.
+ */
+public final class Png {
+    private Png() {}
+
+    public static BufferedImage read(Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw new DataException(p, "file not found");
+        }
+        try (InputStream in = Files.newInputStream(p); ImageInputStream iis = ImageIO.createImageInputStream(in)) {
+            var readers = ImageIO.getImageReaders(iis);
+            if (!readers.hasNext()) {
+                throw new DataException(p, "not a readable image");
+            }
+            ImageReader r = readers.next();
+            try {
+                r.setInput(iis, true, true);
+                BufferedImage img = r.read(0);
+                if (img == null) {
+                    throw new DataException(p, "no image in file");
+                }
+                return img;
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof DataException de) {
+                throw de;
+            }
+            throw new DataException(p, "unreadable or truncated image (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + org.diffuda.util.Json.firstLine(e.getMessage())) + ")");
+        }
+    }
+
+    /** RGB as float CHW in [0, 1]; 16-bit images are scaled from 65535, grey is replicated. */
+    public static float[] rgbChw(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight(), n = w * h;
+        float[] out = new float[3 * n];
+        Raster r = img.getRaster();
+        boolean indexed = img.getColorModel() instanceof java.awt.image.IndexColorModel;
+        int bands = r.getNumBands();
+        int bits = img.getColorModel().getComponentSize(0);
+        if (!indexed && bands >= 3) {
+            float scale = bits > 8 ? 65535f : 255f;
+            for (int c = 0; c < 3; c++) {
+                float[] ch = r.getSamples(0, 0, w, h, c, (float[]) null);
+                for (int i = 0; i < n; i++) {
+                    out[c * n + i] = ch[i] / scale;
+                }
+            }
+        } else {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int rgb = img.getRGB(x, y);
+                    int i = y * w + x;
+                    out[i] = ((rgb >> 16) & 255) / 255f;
+                    out[n + i] = ((rgb >> 8) & 255) / 255f;
+                    out[2 * n + i] = (rgb & 255) / 255f;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The raw stored value of one band (palette index, grey level, or 16-bit channel). */
+    public static int[] band(BufferedImage img, int band) {
+        Raster r = img.getRaster();
+        if (band >= r.getNumBands()) {
+            throw new IllegalArgumentException("band " + band + " of " + r.getNumBands());
+        }
+        return r.getSamples(0, 0, img.getWidth(), img.getHeight(), band, (int[]) null);
+    }
+
+    public static BufferedImage fromChw(float[] chw, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int n = h * w;
+        int[] px = new int[n];
+        for (int i = 0; i < n; i++) {
+            int r = clamp8(chw[i]), g = clamp8(chw[n + i]), b = clamp8(chw[2 * n + i]);
+            px[i] = (r << 16) | (g << 8) | b;
+        }
+        img.setRGB(0, 0, w, h, px, 0, w);
+        return img;
+    }
+
+    private static int clamp8(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255f)));
+    }
+
+    /** A label as an 8-bit grey PNG of train ids. */
+    public static BufferedImage labelImage(int[] label, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        WritableRaster r = img.getRaster();
+        r.setSamples(0, 0, w, h, 0, label);
+        return img;
+    }
+
+    /** A label coloured with the Cityscapes palette (ignore = black). */
+    public static BufferedImage colorize(int[] label, int h, int w) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] px = new int[label.length];
+        for (int i = 0; i < px.length; i++) {
+            px[i] = Classes.colorRgb(label[i]);
+        }
+        img.setRGB(0, 0, w, h, px, 0, w);
+        return img;
+    }
+
+    public static void write(BufferedImage img, Path p) {
+        AtomicFiles.write(p, tmp -> {
+            if (!ImageIO.write(img, "png", tmp.toFile())) {
+                throw new IOException("no PNG writer");
+            }
+        });
+    }
+
+    /** Writes without the atomic rename; for files inside a directory that is itself renamed. */
+    public static void writeDirect(BufferedImage img, Path p) {
+        try {
+            Files.createDirectories(p.toAbsolutePath().getParent());
+            ImageIO.write(img, "png", p.toFile());
+        } catch (IOException e) {
+            throw new DiffudaException(p + ": cannot write PNG: " + e.getMessage(), e);
+        }
+    }
+}

@@ -63,7 +63,12 @@ public final class Readers {
             Path images = requireDir(root.resolve("rgb_anon").resolve(cond).resolve(split), "ACDC images");
             Path gt = root.resolve("gt").resolve(cond).resolve(split);
             boolean labelled = Files.isDirectory(gt);
-            for (Path img : listPng(images, true)) {
+            int before = out.size();
+            List<Path> files = listPng(images, true);
+            if (files.stream().noneMatch(p -> p.getFileName().toString().endsWith("_rgb_anon.png"))) {
+                throw new DataException(images, "no *_rgb_anon.png images for ACDC condition " + cond);
+            }
+            for (Path img : files) {
                 String file = img.getFileName().toString();
                 if (!file.endsWith("_rgb_anon.png")) {
                     continue;
@@ -73,6 +78,7 @@ public final class Readers {
                 Path label = labelled ? (seq == null ? gt : gt.resolve(seq)).resolve(stem + "_gt_labelIds.png") : null;
                 add(out, cond + "/" + stem, img, label, bad);
             }
+            LOG.debug("ACDC {}: {} images", cond, out.size() - before);
         }
         return finish("acdc/" + condition + "/" + split, out, LabelMapping.CITYSCAPES, 0, root);
     }

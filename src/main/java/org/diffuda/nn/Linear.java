@@ -1,6 +1,5 @@
 package org.diffuda.nn;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -21,8 +20,8 @@ public final class Linear extends Module {
 
     @Override
     public NDList forward(NDList inputs, boolean training) {
-        NDArray x = inputs.head();
-        NDArray y = x.matMul(weight.getArray().transpose());
-        return new NDList(bias == null ? y : y.add(bias.getArray()));
+        // torch semantics x·Wᵀ + b in one native op; the result lives in the input's manager
+        return bias == null ? ai.djl.nn.core.Linear.linear(inputs.head(), weight.getArray())
+                : ai.djl.nn.core.Linear.linear(inputs.head(), weight.getArray(), bias.getArray());
     }
 }

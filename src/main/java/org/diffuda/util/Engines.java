@@ -18,6 +18,10 @@ public final class Engines {
             System.setProperty("ai.djl.offline", "true");
             setIfAbsent("org.slf4j.simpleLogger.log.ai.djl", "warn");
             setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.pytorch", "error");
+            // a CUDA toolkit without a driver makes DJL warn at every start; GPU use is explicit (--device)
+            setIfAbsent("org.slf4j.simpleLogger.log.ai.djl.util.cuda", "off");
+            setIfAbsent("org.slf4j.simpleLogger.showThreadName", "false");
+            setIfAbsent("org.slf4j.simpleLogger.showShortLogName", "true");
             if (threads != null && threads > 0) {
                 System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
             }

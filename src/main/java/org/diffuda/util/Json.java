@@ -26,6 +26,15 @@ public final class Json {
         }
     }
 
+    /** One line, for JSONL files. */
+    public static String compact(Object o) {
+        try {
+            return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static void writeFile(Path p, Object o) {
         AtomicFiles.writeString(p, write(o) + "\n");
     }

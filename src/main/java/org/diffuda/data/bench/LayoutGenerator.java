@@ -87,16 +87,14 @@ public final class LayoutGenerator {
                 }
                 double half = road.half(yc);
                 double dx = x + 0.5 - road.vx();
-                double side = half * (1 + road.sidewalkFactor());
                 float d = groundDepth(yc, road.horizon());
                 int cls;
                 if (Math.abs(dx) <= half) {
                     cls = ROAD;
-                } else if (Math.abs(dx) <= side) {
-                    cls = SIDEWALK;
                 } else {
+                    // the outer part of the kerb is a grass verge on some streets
                     boolean terrain = dx < 0 ? terrainLeft == 1 : terrainRight == 1;
-                    cls = terrain ? TERRAIN : SIDEWALK;
+                    cls = terrain && Math.abs(dx) > half * (1 + 0.45 * road.sidewalkFactor()) ? TERRAIN : SIDEWALK;
                 }
                 s.set(x, y, cls, d, 0);
             }

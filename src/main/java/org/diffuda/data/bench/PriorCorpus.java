@@ -65,7 +65,7 @@ public final class PriorCorpus {
         m.put("text", text);
         m.put("style", style);
         m.put("object", object);
-        return Json.write(m).replaceAll("\\s*\\n\\s*", " ");
+        return Json.compact(m);
     }
 
     /** "driving at night", "a street in snow", "an urban scene with a bus and two cars ...". */

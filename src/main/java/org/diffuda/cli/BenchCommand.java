@@ -1,0 +1,46 @@
+package org.diffuda.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.diffuda.segmentation.SegBenchmark;
+import org.diffuda.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, written as JSON.",
+        subcommands = {BenchCommand.Seg.class})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "seg", mixinStandardHelpOptions = true,
+            description = "Training and inference images/s of the segmenter at the default size.")
+    public static final class Seg implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+
+        @Option(names = "--out", defaultValue = "runs/bench/seg.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--size", defaultValue = "64x128", description = "Input HxW (default: ${DEFAULT-VALUE}).")
+        String size;
+        @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+        int iterations;
+        @Option(names = "--warmup", defaultValue = "3")
+        int warmup;
+
+        @Override
+        public void run() {
+            int[] hw = Sizes.parse(size, "--size");
+            int batch = seg.train().batchSize();
+            Map<String, Object> r = SegBenchmark.run(seg.model(), batch, hw[0], hw[1], warmup, iterations, common.seed);
+            Json.writeFile(out, r);
+            System.out.println(Json.write(r));
+            System.out.println("wrote " + out);
+        }
+    }
+}

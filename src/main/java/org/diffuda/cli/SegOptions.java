@@ -1,0 +1,82 @@
+package org.diffuda.cli;
+
+import java.util.List;
+import org.diffuda.segmentation.Evaluator;
+import org.diffuda.segmentation.TrainConfig;
+import org.diffuda.segmentation.models.SegModelConfig;
+import org.diffuda.util.DiffudaException;
+import picocli.CommandLine.Option;
+
+/** Segmenter and training options shared by train-seg and demo. */
+public final class SegOptions {
+    @Option(names = "--profile", defaultValue = "small", description = "Defaults to start from: small (embedded world), deeplab or daformer (papers' real-scale recipes). Default: ${DEFAULT-VALUE}.")
+    String profile;
+
+    @Option(names = "--model", description = "deeplabv3plus or segformer (DAFormer head).")
+    String arch;
+    @Option(names = "--backbone", description = "resnet18/50/101 or mit-b0..b5.")
+    String backbone;
+    @Option(names = "--width", description = "ResNet stem width (64 real) or MiT width in eighths (8 real).")
+    Integer width;
+    @Option(names = "--iters", description = "Training iterations.")
+    Integer iters;
+    @Option(names = "--batch", description = "Batch size.")
+    Integer batch;
+    @Option(names = "--crop", description = "Training crop HxW.")
+    String crop;
+    @Option(names = "--optimizer", description = "sgd or adamw.")
+    String optimizer;
+    @Option(names = "--lr", description = "Base learning rate.")
+    Double lr;
+    @Option(names = "--checkpoint-every", description = "Iterations between checkpoints.")
+    Integer checkpointEvery;
+
+    @Option(names = "--eval-mode", defaultValue = "whole", description = "whole or slide (default: ${DEFAULT-VALUE}).")
+    String evalMode;
+    @Option(names = "--window", defaultValue = "512", description = "Sliding window side (default: ${DEFAULT-VALUE}).")
+    int window;
+    @Option(names = "--stride", defaultValue = "256", description = "Sliding window stride (default: ${DEFAULT-VALUE}).")
+    int stride;
+
+    SegModelConfig model() {
+        SegModelConfig base = switch (profile) {
+            case "small" -> SegModelConfig.small();
+            case "deeplab" -> SegModelConfig.deeplabReal();
+            case "daformer" -> SegModelConfig.daformerReal();
+            default -> throw new DiffudaException("--profile " + profile + ": expected small, deeplab or daformer");
+        };
+        String a = arch == null ? base.arch() : arch;
+        String b = backbone == null ? (a.equals(base.arch()) ? base.backbone() : (a.equals("segformer") ? "mit-b0" : "resnet18")) : backbone;
+        SegModelConfig c = a.equals(base.arch()) ? base : (a.equals("segformer") ? SegModelConfig.smallDaformer() : SegModelConfig.small());
+        return new SegModelConfig(a, b, width == null ? c.width() : width, c.numClasses(), c.outputStride(),
+                c.headChannels(), c.dilations(), c.dropPath());
+    }
+
+    TrainConfig train() {
+        TrainConfig t = switch (profile) {
+            case "small" -> TrainConfig.small();
+            case "deeplab" -> TrainConfig.deeplabReal();
+            default -> TrainConfig.daformerReal();
+        };
+        int[] hw = crop == null ? new int[] {t.cropHeight(), t.cropWidth()} : Sizes.parse(crop, "--crop");
+        if (iters != null && iters <= 0) {
+            throw new DiffudaException("--iters " + iters + ": must be positive");
+        }
+        String opt = optimizer == null ? t.optimizer() : optimizer;
+        if (!List.of("sgd", "adamw").contains(opt)) {
+            throw new DiffudaException("--optimizer " + opt + ": expected sgd or adamw");
+        }
+        return new TrainConfig(iters == null ? t.iterations() : iters, batch == null ? t.batchSize() : batch, hw[0], hw[1],
+                t.scaleMin(), t.scaleMax(), opt, lr == null ? t.lr() : lr, t.weightDecay(), t.momentum(),
+                t.warmupIters(), t.power(), t.headLrMult(), t.clipNorm(), t.photometric(), t.catMaxRatio(),
+                checkpointEvery == null ? t.checkpointEvery() : checkpointEvery);
+    }
+
+    Evaluator.Options eval() {
+        return switch (evalMode) {
+            case "whole" -> Evaluator.Options.whole();
+            case "slide" -> Evaluator.Options.slide(window, stride);
+            default -> throw new DiffudaException("--eval-mode " + evalMode + ": expected whole or slide");
+        };
+    }
+}

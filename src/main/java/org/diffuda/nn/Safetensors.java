@@ -1,0 +1,214 @@
+package org.diffuda.nn;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.diffuda.data.DataException;
+import org.diffuda.util.Json;
+
+/**
+ * The safetensors format, read and written by diffuda itself: DJL's codec cannot read BF16,
+ * I16/U16/U32, files of 2 GiB or more, or keep {@code __metadata__}. The header length is
+ * checked against the file, offsets are 64-bit, and each tensor is read on its own.
+ */
+public final class Safetensors {
+    /** A tensor as stored: dtype name (F32, F16, BF16, I64, ...), shape, raw little-endian bytes. */
+    public record Tensor(String dtype, long[] shape, byte[] data) {
+        public long numel() {
+            long n = 1;
+            for (long s : shape) {
+                n *= s;
+            }
+            return n;
+        }
+
+        /** Values widened to float32 (F32, F16, BF16, F64, integer types). */
+        public float[] toFloats() {
+            int n = Math.toIntExact(numel());
+            float[] out = new float[n];
+            ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+            switch (dtype) {
+                case "F32" -> b.asFloatBuffer().get(out);
+                case "F16" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = Half.toFloat(b.getShort(2 * i));
+                    }
+                }
+                case "BF16" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xFFFF) << 16);
+                    }
+                }
+                case "F64" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = (float) b.getDouble(8 * i);
+                    }
+                }
+                case "I64" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = b.getLong(8 * i);
+                    }
+                }
+                case "I32" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = b.getInt(4 * i);
+                    }
+                }
+                case "U8" -> {
+                    for (int i = 0; i < n; i++) {
+                        out[i] = data[i] & 0xFF;
+                    }
+                }
+                default -> throw new IllegalArgumentException("cannot widen " + dtype + " to float");
+            }
+            return out;
+        }
+
+        public static Tensor f32(float[] values, long... shape) {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            return new Tensor("F32", shape, b.array());
+        }
+
+        public static Tensor f16(float[] values, long... shape) {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                b.putShort(Half.fromFloat(v));
+            }
+            return new Tensor("F16", shape, b.array());
+        }
+
+        public static Tensor bf16(float[] values, long... shape) {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) {
+                int bits = Float.floatToRawIntBits(v);
+                int rounded = bits + 0x7FFF + ((bits >>> 16) & 1); // round to nearest even
+                b.putShort((short) (rounded >>> 16));
+            }
+            return new Tensor("BF16", shape, b.array());
+        }
+    }
+
+    /** A file's tensors in stored order and its string metadata. */
+    public record Contents(Map<String, Tensor> tensors, Map<String, String> metadata) {}
+
+    private static final long MAX_HEADER = 100L << 20;
+
+    private Safetensors() {}
+
+    public static int bytesPer(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> -1;
+        };
+    }
+
+    public static Contents read(Path file) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8) {
+                throw new DataException(file, "not a safetensors file (shorter than its 8-byte header length)");
+            }
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, lenBuf, 0);
+            long headerLen = lenBuf.flip().getLong();
+            if (headerLen <= 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+                throw new DataException(file, "safetensors header length " + headerLen + " does not fit a file of " + size + " bytes");
+            }
+            ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
+            readFully(ch, hb, 8);
+            JsonNode header = Json.MAPPER.readTree(new String(hb.array(), StandardCharsets.UTF_8));
+            long dataStart = 8 + headerLen;
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            Map<String, String> meta = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().equals("__metadata__")) {
+                    e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                JsonNode t = e.getValue();
+                String dtype = t.get("dtype").asText();
+                JsonNode sh = t.get("shape");
+                long[] shape = new long[sh.size()];
+                long numel = 1;
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = sh.get(i).asLong();
+                    numel *= shape[i];
+                }
+                long begin = t.get("data_offsets").get(0).asLong(), end = t.get("data_offsets").get(1).asLong();
+                int per = bytesPer(dtype);
+                if (per < 0) {
+                    throw new DataException(file, "tensor " + e.getKey() + " has unknown dtype " + dtype);
+                }
+                if (end - begin != numel * per || begin < 0 || dataStart + end > size) {
+                    throw new DataException(file, "tensor " + e.getKey() + " offsets [" + begin + ", " + end
+                            + ") do not match its shape/dtype or the file size");
+                }
+                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin));
+                readFully(ch, data, dataStart + begin);
+                tensors.put(e.getKey(), new Tensor(dtype, shape, data.array()));
+            }
+            return new Contents(tensors, meta);
+        } catch (IOException e) {
+            throw new DataException(file, "cannot read safetensors: " + Json.firstLine(e.getMessage()));
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int n = ch.read(b, pos + b.position());
+            if (n < 0) {
+                throw new IOException("unexpected end of file");
+            }
+        }
+    }
+
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        ObjectNode header = Json.MAPPER.createObjectNode();
+        if (metadata != null && !metadata.isEmpty()) {
+            ObjectNode m = header.putObject("__metadata__");
+            metadata.forEach(m::put);
+        }
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            ObjectNode n = header.putObject(e.getKey());
+            n.put("dtype", t.dtype());
+            var sh = n.putArray("shape");
+            for (long s : t.shape()) {
+                sh.add(s);
+            }
+            n.putArray("data_offsets").add(offset).add(offset + t.data().length);
+            offset += t.data().length;
+        }
+        byte[] hb = Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+                .writeValueAsBytes(header);
+        int padded = (hb.length + 7) / 8 * 8;
+        byte[] h = new byte[padded];
+        java.util.Arrays.fill(h, (byte) ' ');
+        System.arraycopy(hb, 0, h, 0, hb.length);
+        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
+            out.write(len.array());
+            out.write(h);
+            for (Tensor t : tensors.values()) {
+                out.write(t.data());
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package org.diffuda.report;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.diffuda.util.AtomicFiles;
+
+/**
+ * A self-contained HTML report: headings, text, tables, images (files beside the report) and
+ * line charts drawn as inline SVG, so it opens in any browser with no network.
+ */
+public final class HtmlReport {
+    private final StringBuilder body = new StringBuilder();
+    private final String title;
+
+    public HtmlReport(String title) {
+        this.title = title;
+        heading(1, title);
+    }
+
+    public HtmlReport heading(int level, String text) {
+        body.append("<h").append(level).append('>').append(esc(text)).append("</h").append(level).append(">\n");
+        return this;
+    }
+
+    public HtmlReport paragraph(String text) {
+        body.append("<p>").append(esc(text)).append("</p>\n");
+        return this;
+    }
+
+    public HtmlReport pre(String text) {
+        body.append("<pre>").append(esc(text)).append("</pre>\n");
+        return this;
+    }
+
+    public HtmlReport table(List<String> header, List<List<String>> rows) {
+        body.append("<table><tr>");
+        header.forEach(h -> body.append("<th>").append(esc(h)).append("</th>"));
+        body.append("</tr>\n");
+        for (List<String> r : rows) {
+            body.append("<tr>");
+            r.forEach(c -> body.append("<td>").append(esc(c)).append("</td>"));
+            body.append("</tr>\n");
+        }
+        body.append("</table>\n");
+        return this;
+    }
+
+    public HtmlReport image(String relativePath, String caption) {
+        body.append("<figure><img src=\"").append(esc(relativePath)).append("\" alt=\"").append(esc(caption))
+                .append("\"><figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
+        return this;
+    }
+
+    /** Line chart of named series of (x, y) points. */
+    public HtmlReport chart(String caption, String xLabel, String yLabel, Map<String, List<double[]>> series) {
+        int w = 640, h = 300, l = 50, r = 120, t = 15, b = 35;
+        double xmin = Double.MAX_VALUE, xmax = -Double.MAX_VALUE, ymin = Double.MAX_VALUE, ymax = -Double.MAX_VALUE;
+        for (List<double[]> s : series.values()) {
+            for (double[] p : s) {
+                xmin = Math.min(xmin, p[0]);
+                xmax = Math.max(xmax, p[0]);
+                ymin = Math.min(ymin, p[1]);
+                ymax = Math.max(ymax, p[1]);
+            }
+        }
+        if (xmin == Double.MAX_VALUE) {
+            return this;
+        }
+        ymin = Math.min(0, ymin);
+        if (xmax == xmin) {
+            xmax = xmin + 1;
+        }
+        if (ymax == ymin) {
+            ymax = ymin + 1;
+        }
+        String[] colors = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">", w, h));
+        svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>", l, t, w - l - r, h - t - b));
+        for (int i = 0; i <= 4; i++) {
+            double yv = ymin + (ymax - ymin) * i / 4;
+            double yy = t + (h - t - b) * (1 - i / 4.0);
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3g</text>", l - 4, yy + 3, yv));
+            double xv = xmin + (xmax - xmin) * i / 4;
+            double xx = l + (w - l - r) * i / 4.0;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.4g</text>", xx, h - b + 14, xv));
+        }
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>", (l + w - r) / 2, h - 4, esc(xLabel)));
+        svg.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">%s</text>", h / 2, h / 2, esc(yLabel)));
+        int k = 0;
+        for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
+            String c = colors[k % colors.length];
+            StringBuilder pts = new StringBuilder();
+            for (double[] p : e.getValue()) {
+                double xx = l + (w - l - r) * (p[0] - xmin) / (xmax - xmin);
+                double yy = t + (h - t - b) * (1 - (p[1] - ymin) / (ymax - ymin));
+                pts.append(String.format(Locale.ROOT, "%.1f,%.1f ", xx, yy));
+            }
+            svg.append("<polyline fill=\"none\" stroke=\"").append(c).append("\" stroke-width=\"1.5\" points=\"").append(pts).append("\"/>");
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"%s\">%s</text>", w - r + 6, t + 14 + 16 * k, c, esc(e.getKey())));
+            k++;
+        }
+        svg.append("</svg>");
+        body.append("<figure>").append(svg).append("<figcaption>").append(esc(caption)).append("</figcaption></figure>\n");
+        return this;
+    }
+
+    public String html() {
+        return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title><style>"
+                + "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+                + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+                + "th{background:#f3f3f3}td:first-child{text-align:left}img{image-rendering:pixelated;max-width:100%}"
+                + "figure{margin:1em 0}figcaption{color:#555;font-size:90%}</style></head><body>\n"
+                + body + "</body></html>\n";
+    }
+
+    public void write(Path file) {
+        AtomicFiles.writeString(file, html());
+    }
+
+    /** Smooths a loss curve by averaging windows of n points (keeps charts readable). */
+    public static List<double[]> smooth(List<double[]> pts, int n) {
+        if (pts.size() <= n) {
+            return pts;
+        }
+        java.util.ArrayList<double[]> out = new java.util.ArrayList<>();
+        for (int i = 0; i + n <= pts.size(); i += n) {
+            double x = 0, y = 0;
+            for (int j = i; j < i + n; j++) {
+                x += pts.get(j)[0];
+                y += pts.get(j)[1];
+            }
+            out.add(new double[] {x / n, y / n});
+        }
+        return out;
+    }
+
+    static String esc(String s) {
+        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

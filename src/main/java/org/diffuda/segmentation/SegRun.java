@@ -1,0 +1,83 @@
+package org.diffuda.segmentation;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.segmentation.models.SegModelConfig;
+import org.diffuda.segmentation.models.SegModels;
+import org.diffuda.segmentation.models.Segmenter;
+import org.diffuda.training.Checkpoint;
+import org.diffuda.util.DiffudaException;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Json;
+
+/**
+ * One supervised segmentation run: train on labelled datasets, save the model, evaluate on a
+ * validation set. Leaves in {@code out}: checkpoint/ (resumable state), model/ (final weights +
+ * config), metrics.json (loss history, evaluation, wall time) and sample predictions.
+ */
+public final class SegRun {
+    public record Spec(String name, List<String> train, String val, Path out, SegModelConfig model, TrainConfig cfg,
+                       long seed, Evaluator.Options eval, boolean resume, BadInput bad) {}
+
+    public record Outcome(String name, SegTrainer.Result training, EvalResult eval, List<Evaluator.Prediction> samples,
+                          double seconds) {}
+
+    private SegRun() {}
+
+    public static Outcome run(Spec s, int keepSamples) {
+        Path ckpt = s.out().resolve("checkpoint");
+        if (Checkpoint.exists(ckpt) && !s.resume()) {
+            throw new DiffudaException("--out " + s.out() + ": holds a checkpoint of an earlier run; pass --resume to continue it or choose another --out");
+        }
+        List<Dataset> data = new ArrayList<>();
+        for (String t : s.train()) {
+            Dataset d = Datasets.open(t, s.bad());
+            if (!d.labelled()) {
+                throw new DiffudaException("--data " + t + ": has no labels (found no label folder)");
+            }
+            data.add(d);
+        }
+        Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
+        long t0 = System.nanoTime();
+        Engines.seed(s.seed());
+        try (NDManager manager = Engines.engine().newBaseManager()) {
+            Segmenter model = SegModels.create(s.model(), manager);
+            SegTrainer trainer = new SegTrainer(model, s.cfg(), s.seed());
+            Map<String, Object> config = SegTrainer.config(s.model(), s.cfg(), s.seed());
+            SegTrainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);
+            Checkpoint.save(s.out().resolve("model"), config, model, null, null);
+            EvalResult ev = null;
+            List<Evaluator.Prediction> samples = new ArrayList<>();
+            if (val != null) {
+                ev = Evaluator.evaluate(model, val, s.eval(), s.bad(), p -> {
+                    if (samples.size() < keepSamples) {
+                        samples.add(p);
+                    }
+                });
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("name", s.name());
+            metrics.put("train", s.train());
+            metrics.put("val", s.val());
+            metrics.put("seconds", secs);
+            metrics.put("iterations", s.cfg().iterations());
+            metrics.put("skipped_bad_inputs", s.bad().skipped());
+            metrics.put("eval", ev);
+            metrics.put("history", res.history());
+            Files.createDirectories(s.out());
+            Json.writeFile(s.out().resolve("metrics.json"), metrics);
+            return new Outcome(s.name(), res, ev, samples, secs);
+        } catch (java.io.IOException e) {
+            throw new DiffudaException(s.out() + ": " + e.getMessage(), e);
+        }
+    }
+}

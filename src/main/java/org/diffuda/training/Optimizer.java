@@ -1,0 +1,177 @@
+package org.diffuda.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.diffuda.nn.Safetensors;
+import org.diffuda.nn.StateDict;
+
+/**
+ * SGD with momentum and AdamW, torch semantics, with per-parameter learning-rate multipliers
+ * (DAFormer's 10× head) and weight-decay exclusions (norms). The state (momentum buffers, Adam
+ * moments, step) is saved in checkpoints so a resumed run continues exactly.
+ */
+public final class Optimizer {
+    public enum Kind { SGD, ADAMW }
+
+    private final Kind kind;
+    private final double momentum;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final Map<String, Parameter> params;
+    private final Map<String, Double> lrMult = new LinkedHashMap<>();
+    private final Map<String, Boolean> decay = new LinkedHashMap<>();
+    private final Map<String, NDArray> m1 = new LinkedHashMap<>();
+    private final Map<String, NDArray> m2 = new LinkedHashMap<>();
+    private long step;
+    private double clipNorm;
+
+    private Optimizer(Kind kind, Map<String, Parameter> params, double momentum, double beta1, double beta2,
+                      double eps, double weightDecay) {
+        this.kind = kind;
+        this.params = params;
+        this.momentum = momentum;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (String k : params.keySet()) {
+            lrMult.put(k, 1.0);
+            decay.put(k, true);
+        }
+    }
+
+    public static Optimizer sgd(Map<String, Parameter> params, double momentum, double weightDecay) {
+        return new Optimizer(Kind.SGD, params, momentum, 0, 0, 0, weightDecay);
+    }
+
+    public static Optimizer adamw(Map<String, Parameter> params, double beta1, double beta2, double weightDecay) {
+        return new Optimizer(Kind.ADAMW, params, 0, beta1, beta2, 1e-8, weightDecay);
+    }
+
+    /** Multiplies the learning rate of the matching parameters (e.g. the decode head by 10). */
+    public Optimizer lrMultiplier(Predicate<String> which, double mult) {
+        lrMult.replaceAll((k, v) -> which.test(k) ? mult : v);
+        return this;
+    }
+
+    /** Turns weight decay off for the matching parameters (norm layers, biases). */
+    public Optimizer noDecay(Predicate<String> which) {
+        decay.replaceAll((k, v) -> which.test(k) ? Boolean.FALSE : v);
+        return this;
+    }
+
+    public Optimizer clipGradNorm(double maxNorm) {
+        this.clipNorm = maxNorm;
+        return this;
+    }
+
+    public long steps() {
+        return step;
+    }
+
+    /**
+     * One update from the gradients accumulated by backward(); zeroes them afterwards. Must run
+     * outside a GradientCollector (torch's no-grad mode) so in-place updates are allowed.
+     */
+    public void step(double lr) {
+        step++;
+        NDManager any = params.values().iterator().next().getArray().getManager();
+        try (NDManager sub = any.newSubManager()) {
+            Map<String, NDArray> grads = new LinkedHashMap<>();
+            for (Map.Entry<String, Parameter> e : params.entrySet()) {
+                NDArray w = e.getValue().getArray();
+                if (!w.hasGradient()) {
+                    continue;
+                }
+                NDArray g = w.getGradient();
+                g.attach(sub);
+                grads.put(e.getKey(), g);
+            }
+            double scale = 1;
+            if (clipNorm > 0) {
+                double sq = 0;
+                for (NDArray g : grads.values()) {
+                    sq += g.square().sum().getFloat();
+                }
+                double norm = Math.sqrt(sq);
+                if (norm > clipNorm) {
+                    scale = clipNorm / (norm + 1e-6);
+                }
+            }
+            for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+                String k = e.getKey();
+                NDArray w = params.get(k).getArray();
+                NDArray g = tmp(sub, scale == 1 ? e.getValue().duplicate() : e.getValue().mul((float) scale));
+                double rate = lr * lrMult.get(k);
+                double wd = decay.get(k) ? weightDecay : 0;
+                if (kind == Kind.SGD) {
+                    if (wd > 0) {
+                        g.addi(tmp(sub, w.mul((float) wd)));
+                    }
+                    NDArray buf = m1.get(k);
+                    if (momentum > 0) {
+                        if (buf == null) {
+                            buf = w.zerosLike();
+                            m1.put(k, buf);
+                        }
+                        buf.muli((float) momentum).addi(g);
+                        w.subi(tmp(sub, buf.mul((float) rate)));
+                    } else {
+                        w.subi(g.muli((float) rate));
+                    }
+                } else {
+                    if (wd > 0) {
+                        w.muli((float) (1 - rate * wd));
+                    }
+                    NDArray m = m1.computeIfAbsent(k, x -> w.zerosLike());
+                    NDArray v = m2.computeIfAbsent(k, x -> w.zerosLike());
+                    m.muli((float) beta1).addi(tmp(sub, g.mul((float) (1 - beta1))));
+                    v.muli((float) beta2).addi(tmp(sub, g.square().muli((float) (1 - beta2))));
+                    double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+                    NDArray denom = tmp(sub, v.div((float) bc2)).sqrt().addi((float) eps);
+                    w.subi(tmp(sub, m.div(denom)).muli((float) (rate / bc1)));
+                }
+                e.getValue().subi(e.getValue()); // zero the accumulated gradient in place
+            }
+        }
+    }
+
+    /** Results of ops on persistent arrays land in the model's manager; move them to the step's. */
+    private static NDArray tmp(NDManager sub, NDArray a) {
+        a.attach(sub);
+        return a;
+    }
+
+    /** Optimizer state as named tensors for a checkpoint. */
+    public Map<String, Safetensors.Tensor> state() {
+        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+        m1.forEach((k, v) -> out.put("m1." + k, StateDict.tensor(v)));
+        m2.forEach((k, v) -> out.put("m2." + k, StateDict.tensor(v)));
+        out.put("step", Safetensors.Tensor.f32(new float[] {step}, 1));
+        return out;
+    }
+
+    public void loadState(Map<String, Safetensors.Tensor> state) {
+        for (Map.Entry<String, Safetensors.Tensor> e : state.entrySet()) {
+            String key = e.getKey();
+            if (key.equals("step")) {
+                step = (long) e.getValue().toFloats()[0];
+                continue;
+            }
+            String name = key.substring(3);
+            Parameter p = params.get(name);
+            if (p == null) {
+                continue;
+            }
+            NDArray w = p.getArray();
+            NDArray a = w.getManager().create(e.getValue().toFloats(), w.getShape());
+            (key.startsWith("m1.") ? m1 : m2).put(name, a);
+        }
+    }
+}

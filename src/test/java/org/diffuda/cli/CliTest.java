@@ -1,0 +1,110 @@
+package org.diffuda.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.diffuda.util.Json;
+import org.diffuda.util.Progress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        Progress.setQuiet(true);
+        PrintStream o = System.out, e = System.err;
+        ByteArrayOutputStream bo = new ByteArrayOutputStream(), be = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(bo));
+        System.setErr(new PrintStream(be));
+        try {
+            int code = Main.run(args);
+            return new Run(code, bo.toString(), be.toString());
+        } finally {
+            System.setOut(o);
+            System.setErr(e);
+        }
+    }
+
+    static String[] tinyBench(Path out) {
+        return new String[] {"benchmark", "make", "--out", out.toString(), "--size", "32x64", "--sim-train", "8",
+            "--real-train", "8", "--real-val", "4", "--condition-train", "2", "--condition-val", "2",
+            "--prior-scenes", "8", "--prior-objects", "4"};
+    }
+
+    @Test
+    void configFileSetsOptionsAndTheCommandLineWins(@TempDir Path tmp) throws Exception {
+        Path cfg = tmp.resolve("c.yaml");
+        Files.writeString(cfg, "seed: 7\nmake:\n  sim-train: 3\n  real-val: 2\n");
+        Run r = run(concat(tinyBench(tmp.resolve("b")), "--config", cfg.toString()));
+        assertEquals(0, r.code(), r.err());
+        JsonNode eff = Json.MAPPER.readTree(tmp.resolve("b/config.json").toFile());
+        assertEquals(7, eff.get("seed").asInt());
+        assertEquals(8, eff.get("sim-train").asInt(), "the command line wins over the file");
+        assertEquals(4, eff.get("real-val").asInt());
+        try (var s = Files.list(tmp.resolve("b/real/val/images"))) {
+            assertEquals(4, s.count());
+        }
+        Run fromFile = run("benchmark", "make", "--out", tmp.resolve("c").toString(), "--size", "32x64", "--config", cfg.toString(),
+                "--real-train", "1", "--condition-train", "1", "--condition-val", "1", "--prior-scenes", "1", "--prior-objects", "1");
+        assertEquals(0, fromFile.code(), fromFile.err());
+        JsonNode eff2 = Json.MAPPER.readTree(tmp.resolve("c/config.json").toFile());
+        assertEquals(3, eff2.get("sim-train").asInt(), "a command's section of the file applies");
+        assertEquals(2, eff2.get("real-val").asInt());
+    }
+
+    @Test
+    void trainSegThenEvaluate(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        Run t = run("train-seg", "--data", tmp.resolve("b/sim/train").toString(), "--val", tmp.resolve("b/real/val").toString(),
+                "--out", tmp.resolve("t").toString(), "--iters", "3", "--batch", "2", "--crop", "32x64", "--width", "8");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("mIoU19"), t.out());
+        assertTrue(Files.exists(tmp.resolve("t/model/model.safetensors")) && Files.exists(tmp.resolve("t/metrics.json")));
+        Run again = run("train-seg", "--data", tmp.resolve("b/sim/train").toString(), "--out", tmp.resolve("t").toString(),
+                "--iters", "3", "--batch", "2", "--crop", "32x64", "--width", "8");
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--resume"), again.err());
+        Run e = run("evaluate", "--model", tmp.resolve("t/model").toString(), "--data", tmp.resolve("b/real/val").toString(),
+                "--eval-mode", "slide", "--window", "32", "--stride", "16");
+        assertEquals(0, e.code(), e.err());
+        JsonNode ev = Json.MAPPER.readTree(tmp.resolve("t/model/eval.json").toFile());
+        assertEquals(4, ev.get("images").asInt());
+    }
+
+    @Test
+    void badInputGivesOneLineAndNonZeroExit(@TempDir Path tmp) {
+        Run r = run("evaluate", "--model", tmp.resolve("none").toString(), "--data", tmp.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().startsWith("diffuda: error: ") && r.err().strip().lines().count() == 1, r.err());
+        r = run("benchmark", "make", "--out", tmp.resolve("x").toString(), "--size", "64by128");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--size 64by128"), r.err());
+        assertFalse(Files.exists(tmp.resolve("x")), "nothing half-written");
+        r = run("train-seg", "--data", tmp.resolve("nowhere").toString(), "--out", tmp.resolve("o").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("nowhere"), r.err());
+    }
+
+    @Test
+    void benchSegWritesJson(@TempDir Path tmp) throws Exception {
+        Run r = run("bench", "seg", "--out", tmp.resolve("s.json").toString(), "--iterations", "1", "--warmup", "0",
+                "--batch", "2", "--size", "32x64");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = Json.MAPPER.readTree(tmp.resolve("s.json").toFile());
+        assertTrue(j.get("train_images_per_s").asDouble() > 0 && j.get("inference_images_per_s").asDouble() > 0);
+        assertTrue(j.get("intra_op_threads").asInt() >= 1);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

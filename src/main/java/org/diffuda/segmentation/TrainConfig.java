@@ -24,7 +24,7 @@ public record TrainConfig(int iterations, int batchSize, int cropHeight, int cro
 
     /** Embedded world: 64×128 images, whole-image crops with scale jitter, AdamW as DAFormer. */
     public static TrainConfig small() {
-        return new TrainConfig(1200, 8, 64, 128, 0.75, 1.5, "adamw", 1e-3, 0.01, 0, 100, 1.0, 10, 0, true, 1.0, 400);
+        return new TrainConfig(2000, 8, 64, 128, 0.75, 1.5, "adamw", 1e-3, 0.01, 0, 100, 1.0, 10, 0, true, 1.0, 500);
     }
 
     public TrainConfig withIterations(int n) {

@@ -1,0 +1,75 @@
+package org.diffuda.diffusion.schedulers;
+
+import ai.djl.ndarray.NDArray;
+
+/** DDIM (diffusers' DDIMScheduler): deterministic at eta = 0, stochastic for eta &gt; 0. */
+public final class DdimScheduler implements Scheduler {
+    private final SchedulerConfig config;
+    private final NoiseSchedule noise;
+    private final double finalAlphaCumprod;
+    private int[] timesteps;
+    private int numInferenceSteps;
+    private double eta;
+
+    public DdimScheduler(SchedulerConfig config) {
+        this.config = config;
+        this.noise = new NoiseSchedule(config);
+        this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0 : noise.alphaCumprod(0);
+    }
+
+    public DdimScheduler eta(double e) {
+        this.eta = e;
+        return this;
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public NoiseSchedule noise() {
+        return noise;
+    }
+
+    @Override
+    public void setTimesteps(int n) {
+        timesteps = Scheduler.spacedTimesteps(config, n);
+        numInferenceSteps = n;
+    }
+
+    @Override
+    public int[] timesteps() {
+        return timesteps.clone();
+    }
+
+    int prev(int t) {
+        return t - config.numTrainTimesteps() / numInferenceSteps;
+    }
+
+    /** σ_t² / η²: diffusers' _get_variance(t, prev). */
+    public double variance(int t, int prevT) {
+        double a = noise.alphaCumprod(t), ap = prevT >= 0 ? noise.alphaCumprod(prevT) : finalAlphaCumprod;
+        return (1 - ap) / (1 - a) * (1 - a / ap);
+    }
+
+    @Override
+    public StepOutput step(NDArray modelOutput, int t, NDArray sample) {
+        if (numInferenceSteps == 0) {
+            throw new IllegalStateException("call setTimesteps first");
+        }
+        int prevT = prev(t);
+        double a = noise.alphaCumprod(t), ap = prevT >= 0 ? noise.alphaCumprod(prevT) : finalAlphaCumprod;
+        NDArray[] xe = Scheduler.x0AndEps(config.predictionType(), modelOutput, sample, a);
+        NDArray x0 = xe[0], eps = xe[1];
+        if (config.clipSample()) {
+            x0 = x0.clip(-config.clipSampleRange(), config.clipSampleRange());
+        }
+        double std = eta * Math.sqrt(variance(t, prevT));
+        NDArray prevSample = x0.mul((float) Math.sqrt(ap)).add(eps.mul((float) Math.sqrt(1 - ap - std * std)));
+        if (eta > 0) {
+            prevSample = prevSample.add(sample.getManager().randomNormal(sample.getShape()).mul((float) std));
+        }
+        return new StepOutput(prevSample, x0);
+    }
+}

@@ -1,0 +1,111 @@
+package org.diffuda.diffusion.schedulers;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * DDPM ancestral sampling (diffusers' DDPMScheduler). Exposes the posterior mean μθ(x_t, t) and
+ * variance Σ so that gradient guidance can edit the mean before sampling (Peng et al.):
+ * x_{t−1} = μ̂ + √Σ·z with μ̂ = μ + λΣg.
+ */
+public final class DdpmScheduler implements Scheduler {
+    private final SchedulerConfig config;
+    private final NoiseSchedule noise;
+    private int[] timesteps;
+    private boolean custom;
+
+    public DdpmScheduler(SchedulerConfig config) {
+        this.config = config;
+        this.noise = new NoiseSchedule(config);
+        this.timesteps = new int[config.numTrainTimesteps()];
+        for (int i = 0; i < timesteps.length; i++) {
+            timesteps[i] = timesteps.length - 1 - i;
+        }
+    }
+
+    @Override
+    public SchedulerConfig config() {
+        return config;
+    }
+
+    @Override
+    public NoiseSchedule noise() {
+        return noise;
+    }
+
+    @Override
+    public void setTimesteps(int n) {
+        timesteps = Scheduler.spacedTimesteps(config, n);
+        custom = true;
+    }
+
+    /** Runs the last {@code n} steps of the full chain (t = n−1 … 0): Peng's φⁿ translation. */
+    public void setTailTimesteps(int n) {
+        timesteps = new int[n];
+        for (int i = 0; i < n; i++) {
+            timesteps[i] = n - 1 - i;
+        }
+        custom = true;
+    }
+
+    @Override
+    public int[] timesteps() {
+        return timesteps.clone();
+    }
+
+    public int previousTimestep(int t) {
+        if (!custom) {
+            return t - 1;
+        }
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == t) {
+                return i == timesteps.length - 1 ? -1 : timesteps[i + 1];
+            }
+        }
+        throw new IllegalArgumentException("timestep " + t + " is not in the schedule");
+    }
+
+    private double alphaProdPrev(int t) {
+        int prev = previousTimestep(t);
+        return prev >= 0 ? noise.alphaCumprod(prev) : 1.0;
+    }
+
+    /** Σ_t: the posterior variance β̃_t (fixed_small) or β_t (fixed_large), as diffusers' _get_variance. */
+    public double variance(int t) {
+        double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
+        double currentBeta = 1 - a / ap;
+        double v = Math.max((1 - ap) / (1 - a) * currentBeta, 1e-20);
+        return switch (config.varianceType()) {
+            case "fixed_small" -> v;
+            case "fixed_large" -> currentBeta;
+            default -> throw new IllegalArgumentException("variance_type '" + config.varianceType()
+                    + "' is not one of fixed_small, fixed_large");
+        };
+    }
+
+    /** μθ(x_t, t) and x̂₀: the mean of x_{t−1} before noise is added. */
+    public StepOutput mean(NDArray modelOutput, int t, NDArray sample) {
+        double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
+        double b = 1 - a, bp = 1 - ap, curAlpha = a / ap, curBeta = 1 - curAlpha;
+        NDArray x0 = Scheduler.x0AndEps(config.predictionType(), modelOutput, sample, a)[0];
+        if (config.clipSample()) {
+            x0 = x0.clip(-config.clipSampleRange(), config.clipSampleRange());
+        }
+        float c0 = (float) (Math.sqrt(ap) * curBeta / b), ct = (float) (Math.sqrt(curAlpha) * bp / b);
+        return new StepOutput(x0.mul(c0).add(sample.mul(ct)), x0);
+    }
+
+    @Override
+    public StepOutput step(NDArray modelOutput, int t, NDArray sample) {
+        StepOutput m = mean(modelOutput, t, sample);
+        return t > 0 ? new StepOutput(sampleFrom(m.prevSample(), t), m.predOriginalSample()) : m;
+    }
+
+    /** x_{t−1} = μ + √Σ_t·z, z ~ N(0, I) from torch's generator (no noise at t = 0). */
+    public NDArray sampleFrom(NDArray mean, int t) {
+        if (t == 0) {
+            return mean;
+        }
+        NDArray z = mean.getManager().randomNormal(mean.getShape());
+        return mean.add(z.mul((float) Math.sqrt(variance(t))));
+    }
+}

@@ -1,0 +1,82 @@
+package org.diffuda.diffusion.schedulers;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Pure math over timesteps (diffusers' separation): no model inside. A sampling loop calls
+ * {@link #setTimesteps}, then for each t in {@link #timesteps()} runs its denoiser and hands
+ * the output to {@link #step}.
+ */
+public interface Scheduler {
+    /** The result of one reverse step: x_{t-1} and the predicted clean sample x̂₀. */
+    record StepOutput(NDArray prevSample, NDArray predOriginalSample) {}
+
+    SchedulerConfig config();
+
+    NoiseSchedule noise();
+
+    void setTimesteps(int numInferenceSteps);
+
+    int[] timesteps();
+
+    /** One reverse step. Stochastic schedulers draw their noise from torch's generator. */
+    StepOutput step(NDArray modelOutput, int t, NDArray sample);
+
+    default NDArray addNoise(NDArray x0, NDArray noise, int t) {
+        return noise().addNoise(x0, noise, t);
+    }
+
+    static Scheduler create(SchedulerConfig c) {
+        String name = c.className() == null ? "DDPMScheduler" : c.className();
+        return switch (name) {
+            case "DDPMScheduler" -> new DdpmScheduler(c);
+            case "DDIMScheduler" -> new DdimScheduler(c);
+            case "DPMSolverMultistepScheduler" -> new DpmSolverMultistepScheduler(c);
+            default -> throw new IllegalArgumentException("scheduler _class_name '" + name
+                    + "': diffuda has DDPMScheduler, DDIMScheduler and DPMSolverMultistepScheduler");
+        };
+    }
+
+    /** x̂₀ and ε̂ from a model output of the configured prediction type. */
+    static NDArray[] x0AndEps(String predictionType, NDArray out, NDArray sample, double alphaProd) {
+        float sa = (float) Math.sqrt(alphaProd), sb = (float) Math.sqrt(1 - alphaProd);
+        return switch (predictionType) {
+            case "epsilon" -> new NDArray[] {sample.sub(out.mul(sb)).div(sa), out};
+            case "sample" -> new NDArray[] {out, sample.sub(out.mul(sa)).div(sb)};
+            case "v_prediction" -> new NDArray[] {sample.mul(sa).sub(out.mul(sb)), out.mul(sa).add(sample.mul(sb))};
+            default -> throw new IllegalArgumentException("prediction_type '" + predictionType
+                    + "' is not one of epsilon, sample, v_prediction");
+        };
+    }
+
+    /** diffusers' set_timesteps spacings for DDPM/DDIM ("leading", "trailing", "linspace"). */
+    static int[] spacedTimesteps(SchedulerConfig c, int n) {
+        int T = c.numTrainTimesteps();
+        if (n <= 0 || n > T) {
+            throw new IllegalArgumentException("num_inference_steps " + n + " must be in 1.." + T);
+        }
+        int[] ts = new int[n];
+        switch (c.timestepSpacing()) {
+            case "leading" -> {
+                int ratio = T / n;
+                for (int i = 0; i < n; i++) {
+                    ts[i] = (n - 1 - i) * ratio + c.stepsOffset();
+                }
+            }
+            case "trailing" -> {
+                double ratio = (double) T / n;
+                for (int i = 0; i < n; i++) {
+                    ts[i] = (int) Math.rint(T - i * ratio) - 1;
+                }
+            }
+            case "linspace" -> {
+                for (int i = 0; i < n; i++) {
+                    ts[n - 1 - i] = (int) Math.rint(n == 1 ? 0 : (double) (T - 1) * i / (n - 1));
+                }
+            }
+            default -> throw new IllegalArgumentException("timestep_spacing '" + c.timestepSpacing()
+                    + "' is not one of leading, trailing, linspace");
+        }
+        return ts;
+    }
+}

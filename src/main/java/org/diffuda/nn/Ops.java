@@ -22,4 +22,18 @@ public final class Ops {
     public static NDArray relu(NDArray x) {
         return x.getNDArrayInternal().relu();
     }
+
+    /**
+     * Ops whose receiver is a parameter put their result in the model's manager, which lives as
+     * long as the model: such temporaries are moved to the manager of the activation they serve.
+     */
+    public static NDArray local(NDArray temp, NDArray like) {
+        temp.attach(like.getManager());
+        return temp;
+    }
+
+    /** SiLU = x·σ(x); DJL exposes no native silu, so sigmoid then multiply (two kernels). */
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
 }

@@ -1,0 +1,108 @@
+package org.diffuda.diffusion.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffuda.nn.Conv2d;
+import org.diffuda.nn.GroupNorm;
+import org.diffuda.nn.Module;
+import org.diffuda.nn.ModuleList;
+import org.diffuda.nn.Ops;
+
+/**
+ * diffusers' UNet2DModel, the pixel-space DDPM denoiser: conv_in, sinusoidal time embedding,
+ * down blocks (ResNet blocks, optional self-attention), mid block, up blocks with skip
+ * connections, GroupNorm-SiLU-conv_out. ε_θ(x_t, t).
+ */
+public final class UNet2DModel extends Module implements Denoiser {
+    private final UNet2DConfig config;
+    private final Conv2d convIn;
+    private final TimestepEmbedding timeEmbedding;
+    private final List<UNetBlocks.Down> downs = new ArrayList<>();
+    private final UNetBlocks.Mid mid;
+    private final List<UNetBlocks.Up> ups = new ArrayList<>();
+    private final GroupNorm normOut;
+    private final Conv2d convOut;
+
+    public UNet2DModel(UNet2DConfig c) {
+        this.config = c;
+        List<Integer> ch = c.blockOutChannels();
+        int groups = c.normNumGroups();
+        float eps = (float) c.normEps();
+        float drop = (float) c.dropout();
+        int temb = ch.get(0) * 4;
+        convIn = child("conv_in", Conv2d.same(c.inChannels(), ch.get(0), 3));
+        timeEmbedding = child("time_embedding", new TimestepEmbedding(ch.get(0), temb));
+        ModuleList downList = new ModuleList();
+        int out = ch.get(0);
+        for (int i = 0; i < ch.size(); i++) {
+            int in = out;
+            out = ch.get(i);
+            UNetBlocks.AttentionSpec att = attention(c.downBlockTypes().get(i), c.attentionHeadDim());
+            UNetBlocks.Down d = new UNetBlocks.Down(in, out, temb, c.layersPerBlock(), att, i < ch.size() - 1, groups, eps, drop);
+            downs.add(d);
+            downList.add(d);
+        }
+        child("down_blocks", downList);
+        mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb, UNetBlocks.AttentionSpec.spatial(c.attentionHeadDim()),
+                groups, eps, drop));
+        ModuleList upList = new ModuleList();
+        List<Integer> rev = new ArrayList<>(ch);
+        java.util.Collections.reverse(rev);
+        int prev = rev.get(0);
+        for (int i = 0; i < rev.size(); i++) {
+            int o = rev.get(i);
+            int skipIn = rev.get(Math.min(i + 1, rev.size() - 1));
+            UNetBlocks.AttentionSpec att = attention(c.upBlockTypes().get(i), c.attentionHeadDim());
+            UNetBlocks.Up u = new UNetBlocks.Up(prev, o, skipIn, temb, c.layersPerBlock() + 1, att, i < rev.size() - 1, groups, eps, drop);
+            ups.add(u);
+            upList.add(u);
+            prev = o;
+        }
+        child("up_blocks", upList);
+        normOut = child("conv_norm_out", new GroupNorm(groups, ch.get(0), eps));
+        convOut = child("conv_out", Conv2d.same(ch.get(0), c.outChannels(), 3));
+    }
+
+    static UNetBlocks.AttentionSpec attention(String type, int headDim) {
+        return switch (type) {
+            case "DownBlock2D", "UpBlock2D" -> UNetBlocks.AttentionSpec.NONE;
+            case "AttnDownBlock2D", "AttnUpBlock2D" -> UNetBlocks.AttentionSpec.spatial(headDim);
+            default -> throw new IllegalArgumentException("UNet2DModel block type '" + type
+                    + "' (DownBlock2D, AttnDownBlock2D, UpBlock2D, AttnUpBlock2D)");
+        };
+    }
+
+    public UNet2DConfig config() {
+        return config;
+    }
+
+    @Override
+    public int inChannels() {
+        return config.inChannels();
+    }
+
+    @Override
+    public NDArray predict(NDArray x, float[] t, Conditioning cond, boolean training) {
+        NDArray emb = timeEmbedding.apply(TimestepEmbedding.sinusoidal(x.getManager(), t, config.blockOutChannels().get(0),
+                config.flipSinToCos(), config.freqShift()), training);
+        NDArray h = convIn.forward(x, training);
+        List<NDArray> skips = new ArrayList<>();
+        skips.add(h);
+        for (UNetBlocks.Down d : downs) {
+            h = d.apply(h, emb, null, skips, training);
+        }
+        h = mid.apply(h, emb, null, training);
+        for (UNetBlocks.Up u : ups) {
+            h = u.apply(h, emb, null, skips, training);
+        }
+        return convOut.forward(Ops.silu(normOut.forward(h, training)), training);
+    }
+
+    @Override
+    public NDList forward(NDList inputs, boolean training) {
+        float[] t = inputs.get(1).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+        return new NDList(predict(inputs.get(0), t, Conditioning.NONE, training));
+    }
+}

@@ -1,0 +1,65 @@
+package org.diffuda.diffusion.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.diffuda.nn.ParamNames;
+import org.diffuda.nn.Safetensors;
+import org.diffuda.nn.StateDict;
+
+/**
+ * Exponential moving average of a model's parameters (diffusers' EMAModel with a fixed decay
+ * and warm-up: decay_t = min(decay, (1 + t) / (10 + t))). Sampling uses the EMA weights.
+ */
+public final class Ema {
+    private final Map<String, NDArray> shadow = new LinkedHashMap<>();
+    private final double decay;
+    private long steps;
+
+    public Ema(Block model, double decay) {
+        this.decay = decay;
+        ParamNames.of(model).forEach((k, p) -> shadow.put(k, p.getArray().duplicate()));
+    }
+
+    public void update(Block model) {
+        steps++;
+        double d = Math.min(decay, (1.0 + steps) / (10.0 + steps));
+        Map<String, Parameter> params = ParamNames.of(model);
+        NDManager any = shadow.values().iterator().next().getManager();
+        try (NDManager sub = any.newSubManager()) {
+            for (Map.Entry<String, NDArray> e : shadow.entrySet()) {
+                NDArray src = params.get(e.getKey()).getArray();
+                NDArray delta = src.sub(e.getValue());
+                delta.attach(sub);
+                e.getValue().addi(delta.muli((float) (1 - d)));
+            }
+        }
+    }
+
+    /** Copies the EMA weights into {@code model} (for sampling or saving). */
+    public void copyTo(Block model) {
+        Map<String, Parameter> params = ParamNames.of(model);
+        shadow.forEach((k, v) -> params.get(k).getArray().set(v.toByteBuffer()));
+    }
+
+    public Map<String, Safetensors.Tensor> state() {
+        Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
+        shadow.forEach((k, v) -> out.put(k, StateDict.tensor(v)));
+        out.put("__steps__", Safetensors.Tensor.f32(new float[] {steps}, 1));
+        return out;
+    }
+
+    public void load(Map<String, Safetensors.Tensor> state) {
+        state.forEach((k, t) -> {
+            if (k.equals("__steps__")) {
+                steps = (long) t.toFloats()[0];
+            } else if (shadow.containsKey(k)) {
+                NDArray v = shadow.get(k);
+                v.set(v.getManager().create(t.toFloats(), v.getShape()).toByteBuffer());
+            }
+        });
+    }
+}

@@ -86,7 +86,8 @@ public final class Transformer2D extends Module {
 
         @Override
         public NDList forward(NDList inputs, boolean training) {
-            NDList parts = proj.forward(inputs, training).head().split(2, -1);
+            NDArray y = proj.forward(inputs, training).head();
+            NDList parts = y.split(2, y.getShape().dimension() - 1);
             return new NDList(parts.get(0).mul(parts.get(1).getNDArrayInternal().gelu()));
         }
     }

@@ -10,10 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.diffuda.data.BadInput;
-import org.diffuda.data.Batch;
 import org.diffuda.data.Dataset;
-import org.diffuda.data.Loader;
 import org.diffuda.data.Transforms;
+import org.diffuda.diffusion.models.CLIPTextModel;
 import org.diffuda.diffusion.models.Conditioning;
 import org.diffuda.diffusion.models.Denoiser;
 import org.diffuda.diffusion.schedulers.NoiseSchedule;
@@ -63,7 +62,22 @@ public final class DiffusionTrainer {
 
     /** Trains (resuming from ckptDir when it holds a checkpoint); returns the loss history and the EMA. */
     public Ema train(List<Dataset> data, Path ckptDir, Object config, BadInput bad, long stopAfter, List<Step> historyOut) {
-        var params = ParamNames.trainable(model);
+        try (TrainingData td = TrainingData.pixels(data, cfg, seed, bad)) {
+            return train(td, null, ckptDir, config, stopAfter, historyOut);
+        }
+    }
+
+    /**
+     * The training loop. With a text encoder, the examples' tokens are encoded inside the
+     * gradient tape and the encoder is trained jointly (its keys carry a "text_encoder." prefix
+     * in the optimiser state); pass a frozen one by not making its parameters trainable.
+     */
+    public Ema train(TrainingData data, CLIPTextModel textEncoder, Path ckptDir, Object config, long stopAfter,
+                     List<Step> historyOut) {
+        var params = new java.util.LinkedHashMap<>(ParamNames.trainable(model));
+        if (textEncoder != null) {
+            ParamNames.trainable(textEncoder).forEach((k, p) -> params.put("text_encoder." + k, p));
+        }
         Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, cfg.weightDecay()).clipGradNorm(cfg.clipNorm());
         LrSchedule lr = new LrSchedule(cfg.lr(), 0, cfg.lr(), cfg.iterations(), cfg.warmupIters(), 1e-3);
         Ema ema = new Ema(model, cfg.emaDecay());
@@ -71,6 +85,9 @@ public final class DiffusionTrainer {
         long start = 0;
         if (ckptDir != null && Checkpoint.exists(ckptDir)) {
             Checkpoint.loadWeights(ckptDir, model);
+            if (textEncoder != null) {
+                Checkpoint.loadWeights(ckptDir.resolve("text_encoder"), textEncoder);
+            }
             Checkpoint.loadOptimizer(ckptDir, opt);
             ema.load(Safetensors.read(ckptDir.resolve(EMA)).tensors());
             State st = Json.readFile(ckptDir.resolve(Checkpoint.STATE), State.class);
@@ -81,18 +98,18 @@ public final class DiffusionTrainer {
         NDManager root = params.values().iterator().next().getArray().getManager();
         long t0 = System.nanoTime();
         int T = schedule.size();
-        try (Loader loader = new Loader(data, Loader.epochSampler(data, seed), cfg.batchSize(), pipeline(cfg), seed, start,
-                Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() - 1)), 4, bad);
-             Progress progress = new Progress("diffusion train", cfg.iterations(), start)) {
+        data.start(start);
+        try (Progress progress = new Progress("diffusion train", cfg.iterations(), start)) {
             for (long it = start; it < cfg.iterations(); it++) {
-                Batch b = loader.next();
                 double loss;
                 try (NDManager sub = root.newSubManager()) {
-                    NDArray x0 = b.images(sub).mul(2f).sub(1f);
+                    TrainingData.Example ex = data.next(sub);
+                    NDArray x0 = ex.x0();
+                    int n = (int) x0.getShape().get(0);
                     Random r = Rng.random(seed, 0x71L, it);
-                    int[] t = new int[b.size()];
-                    float[] tf = new float[b.size()];
-                    for (int i = 0; i < t.length; i++) {
+                    int[] t = new int[n];
+                    float[] tf = new float[n];
+                    for (int i = 0; i < n; i++) {
                         t[i] = r.nextInt(T);
                         tf[i] = t[i];
                     }
@@ -101,7 +118,9 @@ public final class DiffusionTrainer {
                     NDArray xt = schedule.addNoise(x0, eps, t);
                     NDArray target = prediction.equals("v_prediction") ? schedule.velocity(x0, eps, t) : eps;
                     try (GradientCollector gc = Engines.engine().newGradientCollector()) {
-                        NDArray pred = denoiser.predict(xt, tf, Conditioning.NONE, true);
+                        Conditioning cond = textEncoder == null || ex.tokens() == null ? Conditioning.NONE
+                                : Conditioning.text(textEncoder.encode(sub, ex.tokens(), true));
+                        NDArray pred = denoiser.predict(xt, tf, cond, true);
                         NDArray l = pred.sub(target).square().mean();
                         gc.backward(l);
                         loss = l.getFloat();
@@ -113,7 +132,7 @@ public final class DiffusionTrainer {
                 progress.step(String.format("loss %.4f", loss));
                 boolean last = it + 1 == cfg.iterations(), stop = stopAfter > 0 && it + 1 - start >= stopAfter;
                 if (ckptDir != null && (last || stop || (it + 1) % cfg.checkpointEvery() == 0)) {
-                    save(ckptDir, config, opt, ema, new State(it + 1, seed, history));
+                    save(ckptDir, config, opt, ema, textEncoder, new State(it + 1, seed, history));
                 }
                 if (stop) {
                     break;
@@ -127,13 +146,24 @@ public final class DiffusionTrainer {
         return ema;
     }
 
-    private void save(Path dir, Object config, Optimizer opt, Ema ema, State state) {
+    private void save(Path dir, Object config, Optimizer opt, Ema ema, CLIPTextModel textEncoder, State state) {
         Map<String, Safetensors.Tensor> emaState = ema.state();
-        Checkpoint.save(dir, config, model, opt, state);
-        // the EMA goes beside the checkpoint; written after it, so a resumed run finds both or re-reads an older EMA
-        org.diffuda.util.AtomicFiles.write(dir.resolve(EMA), tmp -> Safetensors.write(tmp, emaState, Map.of()));
-        if (!Files.exists(dir.resolve(EMA))) {
-            throw new IllegalStateException("EMA not written");
-        }
+        Map<String, Safetensors.Tensor> text = textEncoder == null ? null : org.diffuda.nn.StateDict.of(textEncoder);
+        Map<String, Safetensors.Tensor> weights = org.diffuda.nn.StateDict.of(model);
+        Map<String, Safetensors.Tensor> optState = opt.state();
+        // one directory, renamed into place whole: weights, optimiser, EMA, text encoder, state agree
+        org.diffuda.util.AtomicFiles.write(dir, tmp -> {
+            Files.createDirectories(tmp);
+            Files.writeString(tmp.resolve(Checkpoint.CONFIG), Json.write(config));
+            Safetensors.write(tmp.resolve(Checkpoint.MODEL), weights, Map.of("format", "pt"));
+            Safetensors.write(tmp.resolve(Checkpoint.OPTIMIZER), optState, Map.of());
+            Safetensors.write(tmp.resolve(EMA), emaState, Map.of());
+            if (text != null) {
+                Files.createDirectories(tmp.resolve("text_encoder"));
+                Files.writeString(tmp.resolve("text_encoder").resolve(Checkpoint.CONFIG), Json.write(textEncoder.config()));
+                Safetensors.write(tmp.resolve("text_encoder").resolve(Checkpoint.MODEL), text, Map.of("format", "pt"));
+            }
+            Files.writeString(tmp.resolve(Checkpoint.STATE), Json.write(state));
+        });
     }
 }

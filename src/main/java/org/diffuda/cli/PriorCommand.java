@@ -1,0 +1,97 @@
+package org.diffuda.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffuda.data.Png;
+import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.pipelines.SamplingHook;
+import org.diffuda.diffusion.pipelines.TextToImage;
+import org.diffuda.diffusion.prior.EmbeddedPrior;
+import org.diffuda.diffusion.prior.PriorConfig;
+import org.diffuda.report.ImageGrid;
+import org.diffuda.util.Engines;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "prior", mixinStandardHelpOptions = true, description = "The embedded text-to-image prior (stand-in for Stable Diffusion).",
+        subcommands = {PriorCommand.Train.class, PriorCommand.Sample.class})
+public final class PriorCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train tokenizer, VAE, text encoder and U-Net on the captioned corpus; save a diffusers pipeline folder.")
+    public static final class Train implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "Captioned corpus (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--out", defaultValue = "runs/prior", description = "Pipeline folder to write (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--iters", description = "U-Net iterations (default: the small profile's).")
+        Integer iters;
+        @Option(names = "--vae-iters", description = "VAE iterations.")
+        Integer vaeIters;
+
+        @Override
+        public void run() {
+            PriorConfig c = PriorConfig.small();
+            if (iters != null) {
+                c = c.withUnetIterations(iters);
+            }
+            if (vaeIters != null) {
+                c = c.withVaeIterations(vaeIters);
+            }
+            long t0 = System.nanoTime();
+            EmbeddedPrior.train(data, out, c, common.seed);
+            System.out.printf("prior written to %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    @Command(name = "sample", mixinStandardHelpOptions = true, description = "Generate a PNG grid from prompts.")
+    public static final class Sample implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--model", defaultValue = "models/prior", description = "Pipeline folder (default: ${DEFAULT-VALUE}).")
+        Path model;
+        @Option(names = "--prompt", required = true, description = "Prompt; repeat for several rows.")
+        List<String> prompts;
+        @Option(names = "--n", defaultValue = "4", description = "Images per prompt.")
+        int n;
+        @Option(names = "--steps", defaultValue = "20")
+        int steps;
+        @Option(names = "--guidance", defaultValue = "4.0")
+        double guidance;
+        @Option(names = "--out", defaultValue = "runs/prior-samples.png")
+        Path out;
+
+        @Override
+        public void run() {
+            Engines.seed(common.seed);
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
+                List<String> all = new ArrayList<>();
+                for (String pr : prompts) {
+                    for (int i = 0; i < n; i++) {
+                        all.add(pr);
+                    }
+                }
+                NDArray imgs = TextToImage.generate(p, all, steps, guidance, m, SamplingHook.NONE);
+                List<BufferedImage> cells = new ArrayList<>();
+                long h = imgs.getShape().get(2), w = imgs.getShape().get(3);
+                for (int i = 0; i < all.size(); i++) {
+                    cells.add(Png.fromChw(imgs.get(i).toFloatArray(), (int) h, (int) w));
+                }
+                Png.write(ImageGrid.grid(cells, n, null, 2), out);
+                System.out.println("wrote " + out + " (rows: " + String.join(" | ", prompts) + ")");
+            }
+        }
+    }
+}

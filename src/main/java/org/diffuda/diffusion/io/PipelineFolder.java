@@ -1,0 +1,158 @@
+package org.diffuda.diffusion.io;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffuda.data.DataException;
+import org.diffuda.diffusion.models.AutoencoderKL;
+import org.diffuda.diffusion.models.AutoencoderKLConfig;
+import org.diffuda.diffusion.models.CLIPTextConfig;
+import org.diffuda.diffusion.models.CLIPTextModel;
+import org.diffuda.diffusion.models.ControlNetModel;
+import org.diffuda.diffusion.models.UNet2DConditionConfig;
+import org.diffuda.diffusion.models.UNet2DConditionModel;
+import org.diffuda.diffusion.models.UNet2DConfig;
+import org.diffuda.diffusion.models.UNet2DModel;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.diffusion.text.ClipTokenizer;
+import org.diffuda.nn.Safetensors;
+import org.diffuda.nn.StateDict;
+import org.diffuda.util.AtomicFiles;
+import org.diffuda.util.Json;
+
+/**
+ * Reads and writes a diffusers pipeline folder: {@code model_index.json} and one folder per
+ * component — {@code unet/}, {@code vae/}, {@code controlnet/} ({@code config.json} +
+ * {@code diffusion_pytorch_model.safetensors}), {@code text_encoder/} ({@code config.json} +
+ * {@code model.safetensors}), {@code tokenizer/}, {@code scheduler/scheduler_config.json}. Weights
+ * in F32, F16 or BF16 are read into fp32; they are written in fp32 or fp16.
+ */
+public final class PipelineFolder {
+    public static final String DIFFUSERS_WEIGHTS = "diffusion_pytorch_model.safetensors";
+    public static final String TRANSFORMERS_WEIGHTS = "model.safetensors";
+
+    /** A Stable-Diffusion-shaped pipeline; controlnet may be null. */
+    public record StableDiffusion(UNet2DConditionModel unet, AutoencoderKL vae, CLIPTextModel textEncoder,
+                                  ClipTokenizer tokenizer, SchedulerConfig scheduler, ControlNetModel controlnet) {}
+
+    private PipelineFolder() {}
+
+    public static void save(Path dir, StableDiffusion p, boolean half) {
+        AtomicFiles.write(dir, tmp -> {
+            Files.createDirectories(tmp);
+            Map<String, Object> index = new LinkedHashMap<>();
+            index.put("_class_name", p.controlnet() == null ? "StableDiffusionPipeline" : "StableDiffusionControlNetPipeline");
+            index.put("_diffusers_version", "0.27.2");
+            index.put("unet", List.of("diffusers", "UNet2DConditionModel"));
+            index.put("vae", List.of("diffusers", "AutoencoderKL"));
+            index.put("text_encoder", List.of("transformers", "CLIPTextModel"));
+            index.put("tokenizer", List.of("transformers", "CLIPTokenizer"));
+            index.put("scheduler", List.of("diffusers", p.scheduler().className()));
+            if (p.controlnet() != null) {
+                index.put("controlnet", List.of("diffusers", "ControlNetModel"));
+            }
+            Files.writeString(tmp.resolve("model_index.json"), Json.write(index));
+            writeComponent(tmp.resolve("unet"), p.unet().config(), p.unet(), DIFFUSERS_WEIGHTS, half);
+            writeComponent(tmp.resolve("vae"), p.vae().config(), p.vae(), DIFFUSERS_WEIGHTS, half);
+            writeComponent(tmp.resolve("text_encoder"), p.textEncoder().config(), p.textEncoder(), TRANSFORMERS_WEIGHTS, half);
+            if (p.controlnet() != null) {
+                writeComponent(tmp.resolve("controlnet"), null, p.controlnet(), DIFFUSERS_WEIGHTS, half);
+            }
+            p.tokenizer().save(tmp.resolve("tokenizer"));
+            Files.createDirectories(tmp.resolve("scheduler"));
+            Files.writeString(tmp.resolve("scheduler/scheduler_config.json"), Json.write(p.scheduler()));
+        });
+    }
+
+    public static StableDiffusion load(Path dir, NDManager m) {
+        JsonNode index = readJson(dir.resolve("model_index.json"));
+        for (String c : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
+            if (!index.has(c)) {
+                throw new DataException(dir.resolve("model_index.json"), "has no '" + c + "' component");
+            }
+        }
+        UNet2DConditionConfig uc = config(dir.resolve("unet"), UNet2DConditionConfig.class);
+        UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
+        loadWeights(dir.resolve("unet"), unet, DIFFUSERS_WEIGHTS);
+        AutoencoderKL vae = new AutoencoderKL(config(dir.resolve("vae"), AutoencoderKLConfig.class)).init(m);
+        loadWeights(dir.resolve("vae"), vae, DIFFUSERS_WEIGHTS);
+        CLIPTextModel text = new CLIPTextModel(config(dir.resolve("text_encoder"), CLIPTextConfig.class)).init(m);
+        loadWeights(dir.resolve("text_encoder"), text, TRANSFORMERS_WEIGHTS);
+        ClipTokenizer tok = ClipTokenizer.load(dir.resolve("tokenizer"));
+        SchedulerConfig sc = config(dir.resolve("scheduler"), "scheduler_config.json", SchedulerConfig.class);
+        ControlNetModel cn = null;
+        if (index.has("controlnet") && Files.isDirectory(dir.resolve("controlnet"))) {
+            cn = loadControlNet(dir.resolve("controlnet"), m);
+        }
+        return new StableDiffusion(unet, vae, text, tok, sc, cn);
+    }
+
+    public static ControlNetModel loadControlNet(Path dir, NDManager m) {
+        ControlNetModel cn = new ControlNetModel(config(dir, UNet2DConditionConfig.class)).init(m);
+        loadWeights(dir, cn, DIFFUSERS_WEIGHTS);
+        return cn;
+    }
+
+    /** A UNet2DModel folder (config.json + diffusion_pytorch_model.safetensors). */
+    public static UNet2DModel loadUNet2D(Path dir, NDManager m) {
+        UNet2DModel u = new UNet2DModel(config(dir, UNet2DConfig.class)).init(m);
+        loadWeights(dir, u, DIFFUSERS_WEIGHTS);
+        return u;
+    }
+
+    public static void saveUNet2D(Path dir, UNet2DModel u) {
+        AtomicFiles.write(dir, tmp -> writeComponent(tmp, u.config(), u, DIFFUSERS_WEIGHTS, false));
+    }
+
+    public static void writeComponent(Path dir, Object config, Block model, String weightsFile, boolean half)
+            throws IOException {
+        Files.createDirectories(dir);
+        if (config != null) {
+            Files.writeString(dir.resolve("config.json"), Json.write(config));
+        } else if (model instanceof ControlNetModel cn) {
+            Files.writeString(dir.resolve("config.json"), Json.write(cn.config()));
+        }
+        Map<String, Safetensors.Tensor> w = StateDict.of(model);
+        if (half) {
+            w.replaceAll((k, t) -> t.dtype().equals("F32") ? Safetensors.Tensor.f16(t.toFloats(), t.shape()) : t);
+        }
+        Safetensors.write(dir.resolve(weightsFile), w, Map.of("format", "pt"));
+    }
+
+    public static void loadWeights(Path dir, Block model, String weightsFile) {
+        Path f = dir.resolve(weightsFile);
+        if (!Files.isRegularFile(f)) {
+            throw new DataException(dir, "no " + weightsFile + " (sharded checkpoints are not supported yet)");
+        }
+        StateDict.load(model, Safetensors.read(f).tensors(), f.toString());
+    }
+
+    static <T> T config(Path dir, Class<T> type) {
+        return config(dir, "config.json", type);
+    }
+
+    static <T> T config(Path dir, String file, Class<T> type) {
+        Path p = dir.resolve(file);
+        if (!Files.isRegularFile(p)) {
+            throw new DataException(p, "missing component config");
+        }
+        return Json.readFile(p, type);
+    }
+
+    static JsonNode readJson(Path p) {
+        if (!Files.isRegularFile(p)) {
+            throw new DataException(p, "not a diffusers pipeline folder (no model_index.json)");
+        }
+        try {
+            return Json.MAPPER.readTree(p.toFile());
+        } catch (IOException e) {
+            throw new DataException(p, "unreadable JSON: " + Json.firstLine(e.getMessage()));
+        }
+    }
+}

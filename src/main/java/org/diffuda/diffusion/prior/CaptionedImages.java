@@ -1,0 +1,60 @@
+package org.diffuda.diffusion.prior;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffuda.data.DataException;
+import org.diffuda.data.Png;
+import org.diffuda.data.Transforms;
+import org.diffuda.util.Json;
+
+/** An imagefolder with {@code metadata.jsonl} ({"file_name", "text", ...}), loaded at one size. */
+public record CaptionedImages(List<float[]> images, List<String> captions, List<String> styles, List<String> objects,
+                              int height, int width) {
+
+    public static CaptionedImages load(Path dir, int h, int w) {
+        Path meta = dir.resolve("metadata.jsonl");
+        if (!Files.isRegularFile(meta)) {
+            throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
+        }
+        List<float[]> imgs = new ArrayList<>();
+        List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
+        try {
+            int lineNo = 0;
+            for (String line : Files.readAllLines(meta)) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = Json.MAPPER.readTree(line);
+                } catch (IOException e) {
+                    throw new DataException(meta, "line " + lineNo + " is not JSON");
+                }
+                if (!n.hasNonNull("file_name") || !n.hasNonNull("text")) {
+                    throw new DataException(meta, "line " + lineNo + " needs file_name and text");
+                }
+                var img = Png.read(dir.resolve(n.get("file_name").asText()));
+                float[] chw = Png.rgbChw(img);
+                if (img.getHeight() != h || img.getWidth() != w) {
+                    chw = Transforms.bilinear(chw, img.getHeight(), img.getWidth(), h, w);
+                }
+                imgs.add(chw);
+                caps.add(n.get("text").asText());
+                styles.add(n.hasNonNull("style") ? n.get("style").asText() : null);
+                objects.add(n.hasNonNull("object") ? n.get("object").asText() : null);
+            }
+        } catch (IOException e) {
+            throw new DataException(meta, "unreadable: " + e.getMessage());
+        }
+        return new CaptionedImages(imgs, caps, styles, objects, h, w);
+    }
+
+    public int size() {
+        return images.size();
+    }
+}

@@ -1,0 +1,183 @@
+package org.diffuda.diffusion.prior;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.diffuda.data.Transforms;
+import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.models.AutoencoderKL;
+import org.diffuda.diffusion.models.AutoencoderKLConfig;
+import org.diffuda.diffusion.models.CLIPTextConfig;
+import org.diffuda.diffusion.models.CLIPTextModel;
+import org.diffuda.diffusion.models.UNet2DConditionConfig;
+import org.diffuda.diffusion.models.UNet2DConditionModel;
+import org.diffuda.diffusion.schedulers.NoiseSchedule;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.diffusion.text.ClipTokenizer;
+import org.diffuda.diffusion.training.DiffusionTrainer;
+import org.diffuda.diffusion.training.Ema;
+import org.diffuda.diffusion.training.TrainingData;
+import org.diffuda.nn.ParamNames;
+import org.diffuda.training.Checkpoint;
+import org.diffuda.training.Optimizer;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Json;
+import org.diffuda.util.Progress;
+import org.diffuda.util.Rng;
+
+/**
+ * Trains the embedded stand-in for Stable Diffusion on the captioned prior corpus, in SD's
+ * design: (1) a CLIP-format tokenizer from the corpus words; (2) an AutoencoderKL (reconstruction
+ * + small KL); (3) latents of every image (and its mirror), scaling_factor = 1/std as SD chose
+ * 0.18215; (4) a UNet2DConditionModel and a CLIPTextModel trained jointly on ε-prediction with 10%
+ * empty captions; (5) the EMA U-Net saved as a diffusers pipeline folder. Each stage checkpoints
+ * under {@code out/.work} and resumes.
+ */
+public final class EmbeddedPrior {
+    private EmbeddedPrior() {}
+
+    public static Path train(Path corpus, Path out, PriorConfig c, long seed) {
+        Path work = out.resolveSibling(out.getFileName() + ".work");
+        CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
+        List<String> captions = new ArrayList<>(data.captions());
+        captions.add("");
+        ClipTokenizer tok = ClipTokenizer.forCorpus(captions, c.maxTokens());
+        Engines.seed(seed);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            AutoencoderKL vae = trainVae(data, work.resolve("vae"), c, seed, m);
+            // latents of each image and its mirror (the U-Net's augmentation), with SD's scaling rule
+            float[][] lat = new float[data.size() * 2][];
+            int[][] tokens = new int[data.size() * 2][];
+            long[] latShape = null;
+            {
+                for (int i = 0; i < data.size(); i += 64) {
+                    int n = Math.min(64, data.size() - i);
+                    int per = 3 * c.height() * c.width();
+                    float[] x = new float[n * 2 * per];
+                    for (int j = 0; j < n; j++) {
+                        float[] img = data.images().get(i + j);
+                        System.arraycopy(img, 0, x, j * per, per);
+                        var s = new org.diffuda.data.Sample("x", c.height(), c.width(), img, null);
+                        System.arraycopy(Transforms.flip(s).image(), 0, x, (n + j) * per, per);
+                    }
+                    try (NDManager sub = m.newSubManager()) { // one batch's activations at a time
+                        NDArray xs = sub.create(x, new Shape(2L * n, 3, c.height(), c.width())).mul(2f).sub(1f);
+                        NDArray z = vae.encodeDist(xs, false)[0];
+                        latShape = z.getShape().slice(1).getShape();
+                        float[] all = z.toFloatArray();
+                        int lp = all.length / (2 * n);
+                        for (int j = 0; j < n; j++) {
+                            tokens[2 * (i + j)] = tok.encode(data.captions().get(i + j));
+                            tokens[2 * (i + j) + 1] = tokens[2 * (i + j)];
+                            lat[2 * (i + j)] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
+                            lat[2 * (i + j) + 1] = java.util.Arrays.copyOfRange(all, (n + j) * lp, (n + j + 1) * lp);
+                        }
+                    }
+                }
+                double sum = 0, sq = 0;
+                long cnt = 0;
+                for (float[] z : lat) {
+                    for (float v : z) {
+                        sum += v;
+                        sq += v * v;
+                        cnt++;
+                    }
+                }
+                double std = Math.sqrt(sq / cnt - (sum / cnt) * (sum / cnt));
+                double scale = 1.0 / std;
+                for (float[] z : lat) {
+                    for (int k = 0; k < z.length; k++) {
+                        z[k] *= (float) scale;
+                    }
+                }
+                AutoencoderKLConfig vc = vae.config();
+                AutoencoderKL scaled = new AutoencoderKL(new AutoencoderKLConfig(vc.className(), vc.inChannels(), vc.outChannels(),
+                        vc.latentChannels(), vc.blockOutChannels(), vc.layersPerBlock(), vc.normNumGroups(), c.width(),
+                        scale)).init(m);
+                copy(vae, scaled);
+                vae = scaled;
+            }
+            UNet2DConditionConfig base = UNet2DConditionConfig.small();
+            CLIPTextConfig tc = CLIPTextConfig.small(tok.vocabSize(), tok.id(ClipTokenizer.BOS), tok.id(ClipTokenizer.EOS));
+            UNet2DConditionConfig uc = new UNet2DConditionConfig(base.className(), (int) latShape[1], (int) latShape[0],
+                    (int) latShape[0], base.downBlockTypes(), base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(),
+                    base.attentionHeadDim(), tc.hiddenSize(), base.normNumGroups(), base.normEps(), true, 0, null, null);
+            UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
+            CLIPTextModel text = new CLIPTextModel(tc).init(m);
+            SchedulerConfig sc = SchedulerConfig.ddpm().withClassName("DDIMScheduler").withClip(false);
+            NoiseSchedule noise = new NoiseSchedule(sc);
+            Map<String, Object> cfg = new LinkedHashMap<>();
+            cfg.put("unet", uc);
+            cfg.put("prior", c);
+            TrainingData td = TrainingData.latents(lat, latShape, tokens, tok.encode(""), c.unet().batchSize(),
+                    c.captionDropout(), seed);
+            Ema ema = new DiffusionTrainer(unet, noise, "epsilon", c.unet(), seed)
+                    .train(td, text, work.resolve("unet"), cfg, 0, null);
+            ema.copyTo(unet);
+            PipelineFolder.save(out, new PipelineFolder.StableDiffusion(unet, vae, text, tok, sc, null), true);
+            return out;
+        }
+    }
+
+    static void copy(AutoencoderKL from, AutoencoderKL to) {
+        var src = ParamNames.of(from);
+        ParamNames.of(to).forEach((k, p) -> p.getArray().set(src.get(k).getArray().toByteBuffer()));
+    }
+
+    /** Reconstruction MSE + klWeight·KL, AdamW; checkpointed and resumable. */
+    static AutoencoderKL trainVae(CaptionedImages data, Path ckpt, PriorConfig c, long seed, NDManager m) {
+        AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m);
+        var params = ParamNames.trainable(vae);
+        Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.0).clipGradNorm(1.0);
+        long start = 0;
+        if (Checkpoint.exists(ckpt)) {
+            Checkpoint.loadWeights(ckpt, vae);
+            Checkpoint.loadOptimizer(ckpt, opt);
+            start = Json.readFile(ckpt.resolve(Checkpoint.STATE), Map.class).get("iteration") instanceof Number n ? n.longValue() : 0;
+        }
+        params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+        int per = 3 * c.height() * c.width();
+        try (Progress p = new Progress("vae train", c.vaeIterations(), start)) {
+            for (long it = start; it < c.vaeIterations(); it++) {
+                Random r = Rng.random(seed, 0x7AEL, it);
+                float[] x = new float[c.vaeBatch() * per];
+                for (int j = 0; j < c.vaeBatch(); j++) {
+                    float[] img = data.images().get(r.nextInt(data.size()));
+                    if (r.nextBoolean()) {
+                        img = Transforms.flip(new org.diffuda.data.Sample("x", c.height(), c.width(), img, null)).image();
+                    }
+                    System.arraycopy(img, 0, x, j * per, per);
+                }
+                double loss;
+                try (NDManager sub = m.newSubManager()) {
+                    NDArray xs = sub.create(x, new Shape(c.vaeBatch(), 3, c.height(), c.width())).mul(2f).sub(1f);
+                    Engines.seed(Rng.mix(seed, 0x7AFL, it));
+                    try (GradientCollector gc = Engines.engine().newGradientCollector()) {
+                        NDArray[] d = vae.encodeDist(xs, true);
+                        NDArray z = d[0].add(d[1].mul(0.5f).exp().mul(sub.randomNormal(d[0].getShape())));
+                        NDArray rec = vae.decode(z.mul((float) vae.config().scalingFactor()), true);
+                        NDArray mse = rec.sub(xs).square().mean();
+                        NDArray kl = d[0].square().add(d[1].exp()).sub(d[1]).sub(1f).mul(0.5f).mean();
+                        NDArray l = mse.add(kl.mul((float) c.klWeight()));
+                        gc.backward(l);
+                        loss = mse.getFloat();
+                    }
+                    opt.step(c.vaeLr());
+                }
+                p.step(String.format("mse %.4f", loss));
+                if ((it + 1) % 250 == 0 || it + 1 == c.vaeIterations()) {
+                    Checkpoint.save(ckpt, vae.config(), vae, opt, Map.of("iteration", it + 1, "mse", loss));
+                }
+            }
+        }
+        params.values().forEach(p -> p.getArray().setRequiresGradient(false));
+        return vae;
+    }
+}

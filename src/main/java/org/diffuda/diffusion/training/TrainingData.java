@@ -1,0 +1,85 @@
+package org.diffuda.diffusion.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
+import java.util.Random;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Batch;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Loader;
+import org.diffuda.util.Rng;
+
+/**
+ * Where a diffusion trainer's examples come from: x₀ in the model's space and, for text-
+ * conditioned models, token ids (caption dropout already applied). Example k depends only on the
+ * seed and k, so a resumed run sees what an uninterrupted one would.
+ */
+public interface TrainingData extends AutoCloseable {
+    record Example(NDArray x0, int[][] tokens) {}
+
+    /** Positions the source at an iteration (0 or a resumed checkpoint's). */
+    void start(long iteration);
+
+    Example next(NDManager m);
+
+    @Override
+    default void close() {}
+
+    /** Images from datasets, scaled to [−1, 1] (pixel-space DDPM). */
+    static TrainingData pixels(List<Dataset> data, DiffusionTrainConfig cfg, long seed, BadInput bad) {
+        return new TrainingData() {
+            Loader loader;
+
+            @Override
+            public void start(long iteration) {
+                loader = new Loader(data, Loader.epochSampler(data, seed), cfg.batchSize(), DiffusionTrainer.pipeline(cfg),
+                        seed, iteration, Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() - 1)), 4, bad);
+            }
+
+            @Override
+            public Example next(NDManager m) {
+                Batch b = loader.next();
+                return new Example(b.images(m).mul(2f).sub(1f), null);
+            }
+
+            @Override
+            public void close() {
+                if (loader != null) {
+                    loader.close();
+                }
+            }
+        };
+    }
+
+    /**
+     * Cached latents (N, C, h, w) with their token ids; each batch is drawn with replacement,
+     * and a caption is replaced by the empty prompt with probability {@code dropout} (for
+     * classifier-free guidance).
+     */
+    static TrainingData latents(float[][] latents, long[] shape, int[][] tokens, int[] emptyTokens, int batch,
+                                double dropout, long seed) {
+        return new TrainingData() {
+            long it;
+
+            @Override
+            public void start(long iteration) {
+                it = iteration;
+            }
+
+            @Override
+            public Example next(NDManager m) {
+                Random r = Rng.random(seed, 0x1A7L, it++);
+                int per = latents[0].length;
+                float[] x = new float[batch * per];
+                int[][] tk = new int[batch][];
+                for (int i = 0; i < batch; i++) {
+                    int k = r.nextInt(latents.length);
+                    System.arraycopy(latents[k], 0, x, i * per, per);
+                    tk[i] = r.nextDouble() < dropout ? emptyTokens : tokens[k];
+                }
+                return new Example(m.create(x, new ai.djl.ndarray.types.Shape(batch, shape[0], shape[1], shape[2])), tk);
+            }
+        };
+    }
+}

@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, written as JSON.",
-        subcommands = {BenchCommand.Seg.class})
+        subcommands = {BenchCommand.Seg.class, BenchCommand.Diffusion.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -38,6 +38,25 @@ public final class BenchCommand implements Runnable {
             int[] hw = Sizes.parse(size, "--size");
             int batch = seg.train().batchSize();
             Map<String, Object> r = SegBenchmark.run(seg.model(), batch, hw[0], hw[1], warmup, iterations, common.seed);
+            Json.writeFile(out, r);
+            System.out.println(Json.write(r));
+            System.out.println("wrote " + out);
+        }
+    }
+
+    @Command(name = "diffusion", mixinStandardHelpOptions = true,
+            description = "Train-step and sampling-step time of the default pixel U-Net and the small SD U-Net.")
+    public static final class Diffusion implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--out", defaultValue = "runs/bench/diffusion.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--iterations", defaultValue = "10")
+        int iterations;
+
+        @Override
+        public void run() {
+            Map<String, Object> r = org.diffuda.diffusion.DiffusionBenchmark.run(iterations, common.seed);
             Json.writeFile(out, r);
             System.out.println(Json.write(r));
             System.out.println("wrote " + out);

@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "prior", mixinStandardHelpOptions = true, description = "The embedded text-to-image prior (stand-in for Stable Diffusion).",
-        subcommands = {PriorCommand.Train.class, PriorCommand.Sample.class})
+        subcommands = {PriorCommand.Train.class, PriorCommand.Sample.class, PriorCommand.Judge.class})
 public final class PriorCommand implements Runnable {
     @Override
     public void run() {
@@ -92,6 +92,89 @@ public final class PriorCommand implements Runnable {
                 Png.write(ImageGrid.grid(cells, n, null, 2), out);
                 System.out.println("wrote " + out + " (rows: " + String.join(" | ", prompts) + ")");
             }
+        }
+    }
+
+    @Command(name = "judge", mixinStandardHelpOptions = true,
+            description = "Does the prior follow its prompts? Classifiers trained on the corpus judge samples of each prompt.")
+    public static final class Judge implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--model", defaultValue = "models/prior")
+        Path model;
+        @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "The captioned corpus.")
+        Path data;
+        @Option(names = "--n", defaultValue = "24", description = "Samples per prompt.")
+        int n;
+        @Option(names = "--steps", defaultValue = "20")
+        int steps;
+        @Option(names = "--guidance", defaultValue = "4.0")
+        double guidance;
+        @Option(names = "--classifier-iters", defaultValue = "300")
+        int classifierIters;
+        @Option(names = "--out", defaultValue = "runs/prior-judge")
+        Path out;
+
+        @Override
+        public void run() {
+            Engines.seed(common.seed);
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
+                int[] size = TextToImage.imageSize(p);
+                int h = size[0], w = size[1];
+                var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, h, w);
+                java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
+                List<BufferedImage> cells = new ArrayList<>();
+                report.put("conditions", judge(p, corpus, List.of("night", "snow", "fog"), true,
+                        List.of("driving at night", "driving in snow", "driving in fog"), h, w, m, cells));
+                report.put("objects", judge(p, corpus, List.of("car", "bus"), false,
+                        List.of("a photo of a car", "a photo of a bus"), h, w, m, cells));
+                Png.write(ImageGrid.grid(cells, n, null, 2), out.resolve("samples.png"));
+                org.diffuda.util.Json.writeFile(out.resolve("judge.json"), report);
+                System.out.println(org.diffuda.util.Json.write(report));
+            }
+        }
+
+        /** Trains a classifier on corpus images of the classes, then classifies samples of each prompt. */
+        java.util.Map<String, Object> judge(PipelineFolder.StableDiffusion p, org.diffuda.diffusion.prior.CaptionedImages corpus,
+                                           List<String> classes, boolean byStyle, List<String> prompts, int h, int w,
+                                           NDManager m, List<BufferedImage> cells) {
+            List<List<float[]>> perClass = new ArrayList<>();
+            for (String c : classes) {
+                List<float[]> imgs = new ArrayList<>();
+                for (int i = 0; i < corpus.size(); i++) {
+                    String key = byStyle ? corpus.styles().get(i) : corpus.objects().get(i);
+                    if (c.equals(key)) {
+                        imgs.add(corpus.images().get(i));
+                    }
+                }
+                if (imgs.isEmpty()) {
+                    throw new org.diffuda.util.DiffudaException("--data " + data + ": no corpus images of '" + c + "'");
+                }
+                perClass.add(imgs);
+            }
+            org.diffuda.diffusion.eval.DomainJudge judge = org.diffuda.diffusion.eval.DomainJudge.train(perClass, h, w,
+                    classifierIters, common.seed, m);
+            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
+            int correct = 0;
+            for (int k = 0; k < prompts.size(); k++) {
+                List<String> batch = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    batch.add(prompts.get(k));
+                }
+                Engines.seed(common.seed + 17 * k);
+                NDArray imgs = TextToImage.generate(p, batch, steps, guidance, m, SamplingHook.NONE);
+                double share = judge.share(imgs, k);
+                correct += (int) Math.round(share * n);
+                r.put(prompts.get(k), share);
+                for (int i = 0; i < n; i++) {
+                    cells.add(Png.fromChw(imgs.get(i).toFloatArray(), h, w));
+                }
+            }
+            r.put("accuracy", (double) correct / (n * prompts.size()));
+            r.put("guidance", guidance);
+            r.put("steps", steps);
+            return r;
         }
     }
 }

@@ -40,22 +40,15 @@ public final class ControlNetModel extends Module {
                 c.conditioningChannels() == null ? 3 : c.conditioningChannels(),
                 c.conditioningEmbeddingOutChannels() == null ? List.of(16, 32, 96, 256) : c.conditioningEmbeddingOutChannels(),
                 ch.get(0)));
-        ModuleList downList = new ModuleList();
+        downs.addAll(UNetBlocks.downs(ch, c.downBlockTypes(), c::attention, temb, c.layersPerBlock(), groups, eps, 0f));
+        child("down_blocks", UNetBlocks.list(downs));
+        // one zero conv per skip tensor: conv_in's, each resnet's, each downsampler's
         zeroDown.add(zeroConv(ch.get(0)));
-        int out = ch.get(0);
         for (int i = 0; i < ch.size(); i++) {
-            int in = out;
-            out = ch.get(i);
-            boolean last = i == ch.size() - 1;
-            UNetBlocks.Down d = new UNetBlocks.Down(in, out, temb, c.layersPerBlock(), c.attention(c.downBlockTypes().get(i)),
-                    !last, groups, eps, 0f);
-            downs.add(d);
-            downList.add(d);
-            for (int j = 0; j < c.layersPerBlock() + (last ? 0 : 1); j++) {
-                zeroDown.add(zeroConv(out));
+            for (int j = 0; j < c.layersPerBlock() + (i == ch.size() - 1 ? 0 : 1); j++) {
+                zeroDown.add(zeroConv(ch.get(i)));
             }
         }
-        child("down_blocks", downList);
         child("controlnet_down_blocks", zeroDown);
         mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb,
                 UNetBlocks.AttentionSpec.cross(c.attentionHeadDim(), c.crossAttentionDim(), 1), groups, eps, 0f));

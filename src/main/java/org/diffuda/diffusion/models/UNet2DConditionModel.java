@@ -7,7 +7,6 @@ import java.util.List;
 import org.diffuda.nn.Conv2d;
 import org.diffuda.nn.GroupNorm;
 import org.diffuda.nn.Module;
-import org.diffuda.nn.ModuleList;
 import org.diffuda.nn.Ops;
 
 /**
@@ -32,31 +31,12 @@ public final class UNet2DConditionModel extends Module implements Denoiser {
         float eps = (float) c.normEps();
         convIn = child("conv_in", Conv2d.same(c.inChannels(), ch.get(0), 3));
         timeEmbedding = child("time_embedding", new TimestepEmbedding(ch.get(0), temb));
-        ModuleList downList = new ModuleList();
-        int out = ch.get(0);
-        for (int i = 0; i < ch.size(); i++) {
-            int in = out;
-            out = ch.get(i);
-            UNetBlocks.Down d = new UNetBlocks.Down(in, out, temb, c.layersPerBlock(), c.attention(c.downBlockTypes().get(i)),
-                    i < ch.size() - 1, groups, eps, 0f);
-            downs.add(d);
-            downList.add(d);
-        }
-        child("down_blocks", downList);
+        downs.addAll(UNetBlocks.downs(ch, c.downBlockTypes(), c::attention, temb, c.layersPerBlock(), groups, eps, 0f));
+        child("down_blocks", UNetBlocks.list(downs));
         mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb,
                 UNetBlocks.AttentionSpec.cross(c.attentionHeadDim(), c.crossAttentionDim(), 1), groups, eps, 0f));
-        ModuleList upList = new ModuleList();
-        List<Integer> rev = new ArrayList<>(ch);
-        java.util.Collections.reverse(rev);
-        int prev = rev.get(0);
-        for (int i = 0; i < rev.size(); i++) {
-            UNetBlocks.Up u = new UNetBlocks.Up(prev, rev.get(i), rev.get(Math.min(i + 1, rev.size() - 1)), temb,
-                    c.layersPerBlock() + 1, c.attention(c.upBlockTypes().get(i)), i < rev.size() - 1, groups, eps, 0f);
-            ups.add(u);
-            upList.add(u);
-            prev = rev.get(i);
-        }
-        child("up_blocks", upList);
+        ups.addAll(UNetBlocks.ups(ch, c.upBlockTypes(), c::attention, temb, c.layersPerBlock(), groups, eps, 0f));
+        child("up_blocks", UNetBlocks.list(ups));
         normOut = child("conv_norm_out", new GroupNorm(groups, ch.get(0), eps));
         convOut = child("conv_out", Conv2d.same(ch.get(0), c.outChannels(), 3));
     }

@@ -7,7 +7,6 @@ import java.util.List;
 import org.diffuda.nn.Conv2d;
 import org.diffuda.nn.GroupNorm;
 import org.diffuda.nn.Module;
-import org.diffuda.nn.ModuleList;
 import org.diffuda.nn.Ops;
 
 /**
@@ -34,33 +33,14 @@ public final class UNet2DModel extends Module implements Denoiser {
         int temb = ch.get(0) * 4;
         convIn = child("conv_in", Conv2d.same(c.inChannels(), ch.get(0), 3));
         timeEmbedding = child("time_embedding", new TimestepEmbedding(ch.get(0), temb));
-        ModuleList downList = new ModuleList();
-        int out = ch.get(0);
-        for (int i = 0; i < ch.size(); i++) {
-            int in = out;
-            out = ch.get(i);
-            UNetBlocks.AttentionSpec att = attention(c.downBlockTypes().get(i), c.attentionHeadDim());
-            UNetBlocks.Down d = new UNetBlocks.Down(in, out, temb, c.layersPerBlock(), att, i < ch.size() - 1, groups, eps, drop);
-            downs.add(d);
-            downList.add(d);
-        }
-        child("down_blocks", downList);
+        downs.addAll(UNetBlocks.downs(ch, c.downBlockTypes(), t -> attention(t, c.attentionHeadDim()), temb, c.layersPerBlock(),
+                groups, eps, drop));
+        child("down_blocks", UNetBlocks.list(downs));
         mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb, UNetBlocks.AttentionSpec.spatial(c.attentionHeadDim()),
                 groups, eps, drop));
-        ModuleList upList = new ModuleList();
-        List<Integer> rev = new ArrayList<>(ch);
-        java.util.Collections.reverse(rev);
-        int prev = rev.get(0);
-        for (int i = 0; i < rev.size(); i++) {
-            int o = rev.get(i);
-            int skipIn = rev.get(Math.min(i + 1, rev.size() - 1));
-            UNetBlocks.AttentionSpec att = attention(c.upBlockTypes().get(i), c.attentionHeadDim());
-            UNetBlocks.Up u = new UNetBlocks.Up(prev, o, skipIn, temb, c.layersPerBlock() + 1, att, i < rev.size() - 1, groups, eps, drop);
-            ups.add(u);
-            upList.add(u);
-            prev = o;
-        }
-        child("up_blocks", upList);
+        ups.addAll(UNetBlocks.ups(ch, c.upBlockTypes(), t -> attention(t, c.attentionHeadDim()), temb, c.layersPerBlock(),
+                groups, eps, drop));
+        child("up_blocks", UNetBlocks.list(ups));
         normOut = child("conv_norm_out", new GroupNorm(groups, ch.get(0), eps));
         convOut = child("conv_out", Conv2d.same(ch.get(0), c.outChannels(), 3));
     }

@@ -184,4 +184,41 @@ public final class UNetBlocks {
         }
         return out;
     }
+
+    /**
+     * The encoder path every U-Net-shaped model shares: down block i maps ch[i-1] → ch[i] with the
+     * attention its type names, downsampling all but the last. Returned in order.
+     */
+    static List<Down> downs(List<Integer> ch, List<String> types, java.util.function.Function<String, AttentionSpec> attention,
+                            int temb, int layers, int groups, float eps, float dropout) {
+        List<Down> out = new ArrayList<>();
+        int prev = ch.get(0);
+        for (int i = 0; i < ch.size(); i++) {
+            out.add(new Down(prev, ch.get(i), temb, layers, attention.apply(types.get(i)), i < ch.size() - 1, groups, eps, dropout));
+            prev = ch.get(i);
+        }
+        return out;
+    }
+
+    /** The decoder path: up block i (deepest first) consumes layers+1 skips and upsamples all but the last. */
+    static List<Up> ups(List<Integer> ch, List<String> types, java.util.function.Function<String, AttentionSpec> attention,
+                        int temb, int layers, int groups, float eps, float dropout) {
+        List<Integer> rev = new ArrayList<>(ch);
+        java.util.Collections.reverse(rev);
+        List<Up> out = new ArrayList<>();
+        int prev = rev.get(0);
+        for (int i = 0; i < rev.size(); i++) {
+            out.add(new Up(prev, rev.get(i), rev.get(Math.min(i + 1, rev.size() - 1)), temb, layers + 1,
+                    attention.apply(types.get(i)), i < rev.size() - 1, groups, eps, dropout));
+            prev = rev.get(i);
+        }
+        return out;
+    }
+
+    /** Registers blocks as children 0, 1, ... of a ModuleList. */
+    static ModuleList list(List<? extends Module> blocks) {
+        ModuleList l = new ModuleList();
+        blocks.forEach(l::add);
+        return l;
+    }
 }

@@ -33,6 +33,12 @@ public final class TextToImage {
         return p.vae().decode(z, false).add(1f).div(2f).clip(0f, 1f);
     }
 
+    /** Image {height, width} the pipeline generates. */
+    public static int[] imageSize(PipelineFolder.StableDiffusion p) {
+        int down = 1 << (p.vae().config().blockOutChannels().size() - 1);
+        return new int[] {p.unet().config().sampleSize() * down, latentWidth(p) * down};
+    }
+
     /** Latent width: the VAE's sample aspect (diffuda's prior is 2:1 like Cityscapes). */
     static int latentWidth(PipelineFolder.StableDiffusion p) {
         var vc = p.vae().config();

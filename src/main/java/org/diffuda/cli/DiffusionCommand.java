@@ -1,0 +1,171 @@
+package org.diffuda.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.data.Png;
+import org.diffuda.diffusion.eval.DomainJudge;
+import org.diffuda.diffusion.models.UNet2DConfig;
+import org.diffuda.diffusion.models.UNet2DModel;
+import org.diffuda.diffusion.pipelines.PixelDdpm;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.diffusion.training.DiffusionTrainer;
+import org.diffuda.report.HtmlReport;
+import org.diffuda.report.ImageGrid;
+import org.diffuda.util.DiffudaException;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "diffusion", mixinStandardHelpOptions = true, description = "Pixel-space diffusion models (DDPM).",
+        subcommands = {DiffusionCommand.Train.class, DiffusionCommand.Sample.class, DiffusionCommand.Judge.class})
+public final class DiffusionCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    static List<BufferedImage> cells(NDArray imgs) {
+        List<BufferedImage> out = new ArrayList<>();
+        int h = (int) imgs.getShape().get(2), w = (int) imgs.getShape().get(3);
+        for (int i = 0; i < imgs.getShape().get(0); i++) {
+            out.add(Png.fromChw(imgs.get(i).toFloatArray(), h, w));
+        }
+        return out;
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train an unconditional pixel UNet2DModel on images (e.g. the target domain); writes a diffusers folder.")
+    public static final class Train implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--data", split = ",", defaultValue = "runs/bench-data/real/train", description = "Image datasets (default: ${DEFAULT-VALUE}).")
+        List<String> data;
+        @Option(names = "--out", defaultValue = "runs/ddpm", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--iters", description = "Iterations (small profile: 3000).")
+        Integer iters;
+        @Option(names = "--size", defaultValue = "32x64", description = "Training HxW (default: ${DEFAULT-VALUE}).")
+        String size;
+        @Option(names = "--prediction", defaultValue = "epsilon", description = "epsilon or v_prediction.")
+        String prediction;
+
+        @Override
+        public void run() {
+            int[] hw = Sizes.parse(size, "--size");
+            DiffusionTrainConfig s = DiffusionTrainConfig.small();
+            DiffusionTrainConfig c = new DiffusionTrainConfig(iters == null ? s.iterations() : iters, s.batchSize(), hw[0], hw[1],
+                    s.lr(), s.weightDecay(), s.clipNorm(), s.emaDecay(), 0, s.warmupIters(), s.checkpointEvery());
+            BadInput bad = new BadInput(common.skipBad);
+            List<Dataset> ds = new ArrayList<>();
+            data.forEach(d -> ds.add(Datasets.open(d, bad)));
+            SchedulerConfig sc = SchedulerConfig.ddpm().withPrediction(prediction);
+            UNet2DConfig base = UNet2DConfig.small();
+            UNet2DConfig uc = new UNet2DConfig(base.className(), hw[0], base.inChannels(), base.outChannels(), base.downBlockTypes(),
+                    base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(), base.attentionHeadDim(),
+                    base.normNumGroups(), base.normEps(), base.flipSinToCos(), base.freqShift(), base.dropout());
+            PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad);
+            List<double[]> pts = new ArrayList<>();
+            for (DiffusionTrainer.Step st : t.history()) {
+                pts.add(new double[] {st.iter(), st.loss()});
+            }
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("seconds", t.seconds());
+            metrics.put("history", t.history());
+            Json.writeFile(out.resolve("metrics.json"), metrics);
+            new HtmlReport("diffusion train " + out).paragraph("data: " + data + ", " + c.iterations() + " iterations")
+                    .chart("ε-MSE (mean of 50 iterations)", "iteration", "loss", Map.of("loss", HtmlReport.smooth(pts, 50)))
+                    .write(out.resolve("report.html"));
+            System.out.printf("trained in %.1f s; model in %s%n", t.seconds(), out);
+        }
+    }
+
+    @Command(name = "sample", mixinStandardHelpOptions = true, description = "Sample a PNG grid from a pixel DDPM folder.")
+    public static final class Sample implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--model", defaultValue = "runs/ddpm")
+        Path model;
+        @Option(names = "--n", defaultValue = "16")
+        int n;
+        @Option(names = "--steps", defaultValue = "50")
+        int steps;
+        @Option(names = "--scheduler", defaultValue = "DDIMScheduler", description = "DDPMScheduler, DDIMScheduler or DPMSolverMultistepScheduler.")
+        String scheduler;
+        @Option(names = "--size", defaultValue = "32x64")
+        String size;
+        @Option(names = "--out", defaultValue = "runs/ddpm/samples.png")
+        Path out;
+
+        @Override
+        public void run() {
+            int[] hw = Sizes.parse(size, "--size");
+            Engines.seed(common.seed);
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                UNet2DModel u = PixelDdpm.load(model, m);
+                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), scheduler, steps, n, hw[0], hw[1], m);
+                Png.write(ImageGrid.grid(cells(imgs), 4, null, 2), out);
+                System.out.println("wrote " + out);
+            }
+        }
+    }
+
+    @Command(name = "judge", mixinStandardHelpOptions = true,
+            description = "Train a sim-vs-real classifier on benchmark images and report the share of DDPM samples judged real.")
+    public static final class Judge implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--model", defaultValue = "runs/ddpm")
+        Path model;
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Benchmark root.")
+        Path data;
+        @Option(names = "--n", defaultValue = "64")
+        int n;
+        @Option(names = "--steps", defaultValue = "50")
+        int steps;
+        @Option(names = "--classifier-iters", defaultValue = "300")
+        int classifierIters;
+        @Option(names = "--size", defaultValue = "32x64")
+        String size;
+
+        @Override
+        public void run() {
+            int[] hw = Sizes.parse(size, "--size");
+            BadInput bad = new BadInput(common.skipBad);
+            Engines.seed(common.seed);
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                var sim = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 400);
+                var real = DomainJudge.images(Datasets.open(data.resolve("real/train").toString(), bad), hw[0], hw[1], 400);
+                DomainJudge judge = DomainJudge.train(List.of(sim, real), hw[0], hw[1], classifierIters, common.seed, m);
+                var simVal = DomainJudge.images(Datasets.open(data.resolve("real/val").toString(), bad), hw[0], hw[1], 100);
+                double realVal = judge.accuracy(simVal, 1);
+                UNet2DModel u = PixelDdpm.load(model, m);
+                Engines.seed(common.seed + 1);
+                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), "DDIMScheduler", steps, n, hw[0], hw[1], m);
+                double share = judge.share(imgs, 1);
+                Png.write(ImageGrid.grid(cells(imgs), 8, null, 2), model.resolve("judged-samples.png"));
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("samples", n);
+                r.put("ddim_steps", steps);
+                r.put("share_judged_real", share);
+                r.put("classifier_accuracy_on_real_val", realVal);
+                Json.writeFile(model.resolve("judge.json"), r);
+                System.out.println(Json.write(r));
+                if (Double.isNaN(share)) {
+                    throw new DiffudaException("no samples judged");
+                }
+            }
+        }
+    }
+}

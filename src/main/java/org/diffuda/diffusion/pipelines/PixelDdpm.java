@@ -1,0 +1,78 @@
+package org.diffuda.diffusion.pipelines;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.models.Conditioning;
+import org.diffuda.diffusion.models.UNet2DConfig;
+import org.diffuda.diffusion.models.UNet2DModel;
+import org.diffuda.diffusion.schedulers.Scheduler;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.diffusion.training.DiffusionTrainer;
+import org.diffuda.diffusion.training.Ema;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Json;
+
+/**
+ * A pixel-space DDPM (DDPMPipeline's pieces): train a UNet2DModel on unlabelled images and keep
+ * it as a diffusers folder ({@code unet/} with the EMA weights, {@code scheduler/}); sample with
+ * DDPM, DDIM or DPM-Solver++. Peng et al.'s target denoiser is one of these.
+ */
+public final class PixelDdpm {
+    public record Trained(Path dir, List<DiffusionTrainer.Step> history, double seconds) {}
+
+    private PixelDdpm() {}
+
+    public static Trained train(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
+                                long seed, BadInput bad) {
+        long t0 = System.nanoTime();
+        Engines.seed(seed);
+        List<DiffusionTrainer.Step> history = new ArrayList<>();
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            UNet2DModel unet = new UNet2DModel(uc).init(m);
+            Map<String, Object> cfg = new LinkedHashMap<>();
+            cfg.put("unet", uc);
+            cfg.put("scheduler", sc);
+            cfg.put("train", c);
+            Ema ema = new DiffusionTrainer(unet, Scheduler.create(sc).noise(), sc.predictionType(), c, seed)
+                    .train(data, out.resolve("checkpoint"), cfg, bad, 0, history);
+            ema.copyTo(unet);
+            PipelineFolder.saveUNet2D(out.resolve("unet"), unet);
+            Files.createDirectories(out.resolve("scheduler"));
+            Json.writeFile(out.resolve("scheduler/scheduler_config.json"), sc);
+            Json.writeFile(out.resolve("model_index.json"), Map.of("_class_name", "DDPMPipeline", "_diffusers_version", "0.27.2",
+                    "unet", List.of("diffusers", "UNet2DModel"), "scheduler", List.of("diffusers", sc.className())));
+        } catch (java.io.IOException e) {
+            throw new org.diffuda.util.DiffudaException(out + ": " + e.getMessage(), e);
+        }
+        return new Trained(out, history, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Loads {@code dir/unet} and {@code dir/scheduler}. */
+    public static UNet2DModel load(Path dir, NDManager m) {
+        return PipelineFolder.loadUNet2D(dir.resolve("unet"), m);
+    }
+
+    public static SchedulerConfig scheduler(Path dir) {
+        return Json.readFile(dir.resolve("scheduler/scheduler_config.json"), SchedulerConfig.class);
+    }
+
+    /** n images in [0, 1] at (h, w) with the given scheduler class and number of steps. */
+    public static NDArray sample(UNet2DModel unet, SchedulerConfig sc, String schedulerClass, int steps, int n, int h, int w,
+                                 NDManager m) {
+        Scheduler s = Scheduler.create(sc.withClassName(schedulerClass));
+        NDArray x = DiffusionSampler.generate(unet, s, new Shape(n, unet.inChannels(), h, w), m, Conditioning.NONE, null,
+                DiffusionSampler.Options.of(steps), SamplingHook.NONE);
+        return x.add(1f).div(2f).clip(0f, 1f);
+    }
+}

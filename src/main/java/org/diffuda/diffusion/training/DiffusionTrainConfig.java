@@ -14,7 +14,7 @@ public record DiffusionTrainConfig(int iterations, int batchSize, int height, in
     }
 
     public static DiffusionTrainConfig small() {
-        return new DiffusionTrainConfig(3000, 16, 32, 64, 1e-3, 0.0, 1.0, 0.999, 0.0, 100, 500);
+        return new DiffusionTrainConfig(3000, 16, 32, 64, 5e-4, 0.0, 1.0, 0.999, 0.0, 200, 250);
     }
 
     public DiffusionTrainConfig withIterations(int n) {

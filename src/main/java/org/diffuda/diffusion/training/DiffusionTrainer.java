@@ -99,6 +99,7 @@ public final class DiffusionTrainer {
         long t0 = System.nanoTime();
         int T = schedule.size();
         data.start(start);
+        int badSteps = 0;
         try (Progress progress = new Progress("diffusion train", cfg.iterations(), start)) {
             for (long it = start; it < cfg.iterations(); it++) {
                 double loss;
@@ -122,10 +123,18 @@ public final class DiffusionTrainer {
                                 : Conditioning.text(textEncoder.encode(sub, ex.tokens(), true));
                         NDArray pred = denoiser.predict(xt, tf, cond, true);
                         NDArray l = pred.sub(target).square().mean();
-                        gc.backward(l);
                         loss = l.getFloat();
+                        if (Double.isFinite(loss)) {
+                            gc.backward(l);
+                        }
                     }
-                    opt.step(lr.at(it));
+                    if (Double.isFinite(loss)) {
+                        opt.step(lr.at(it));
+                        badSteps = 0;
+                    } else if (++badSteps >= 10) {
+                        throw new org.diffuda.util.DiffudaException("diffusion training diverged: loss is not finite for 10 "
+                                + "iterations in a row at iteration " + (it + 1) + "; lower the learning rate");
+                    }
                 }
                 ema.update(model);
                 history.add(new Step(it + 1, loss, (System.nanoTime() - t0) / 1e9));

@@ -29,6 +29,7 @@ public final class Optimizer {
     private final Map<String, NDArray> m1 = new LinkedHashMap<>();
     private final Map<String, NDArray> m2 = new LinkedHashMap<>();
     private long step;
+    private long skipped;
     private double clipNorm;
 
     private Optimizer(Kind kind, Map<String, Parameter> params, double momentum, double beta1, double beta2,
@@ -79,7 +80,7 @@ public final class Optimizer {
      * One update from the gradients accumulated by backward(); zeroes them afterwards. Must run
      * outside a GradientCollector (torch's no-grad mode) so in-place updates are allowed.
      */
-    public void step(double lr) {
+    public boolean step(double lr) {
         step++;
         NDManager any = params.values().iterator().next().getArray().getManager();
         try (NDManager sub = any.newSubManager()) {
@@ -93,16 +94,22 @@ public final class Optimizer {
                 g.attach(sub);
                 grads.put(e.getKey(), g);
             }
+            double sq = 0;
+            for (NDArray g : grads.values()) {
+                sq += g.square().sum().getFloat();
+            }
+            double norm = Math.sqrt(sq);
+            if (!Double.isFinite(norm)) {
+                // an overflow somewhere: applying it would poison the weights and the moments for good
+                // (g − g would stay NaN where g is inf, so the gradient buffers are overwritten with zeros)
+                grads.values().forEach(g -> g.set(java.nio.ByteBuffer.allocate((int) g.size() * 4)));
+                step--;
+                skipped++;
+                return false;
+            }
             double scale = 1;
-            if (clipNorm > 0) {
-                double sq = 0;
-                for (NDArray g : grads.values()) {
-                    sq += g.square().sum().getFloat();
-                }
-                double norm = Math.sqrt(sq);
-                if (norm > clipNorm) {
-                    scale = clipNorm / (norm + 1e-6);
-                }
+            if (clipNorm > 0 && norm > clipNorm) {
+                scale = clipNorm / (norm + 1e-6);
             }
             for (Map.Entry<String, NDArray> e : grads.entrySet()) {
                 String k = e.getKey();
@@ -140,6 +147,12 @@ public final class Optimizer {
                 e.getValue().subi(e.getValue()); // zero the accumulated gradient in place
             }
         }
+        return true;
+    }
+
+    /** Steps skipped because the gradient norm was not finite. */
+    public long skipped() {
+        return skipped;
     }
 
     /** Results of ops on persistent arrays land in the model's manager; move them to the step's. */

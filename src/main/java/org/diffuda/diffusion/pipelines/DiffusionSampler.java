@@ -55,17 +55,30 @@ public final class DiffusionSampler {
                                Options o, SamplingHook hook) {
         Progress p = o.progress() ? new Progress("sample", timesteps.length) : null;
         try {
+            ai.djl.ndarray.NDManager root = x.getManager();
+            NDArray input = x;
             for (int i = 0; i < timesteps.length; i++) {
                 int t = timesteps[i];
-                Denoiser den = hook.denoiser(i, t, d);
-                Conditioning c = hook.conditioning(i, t, x, cond);
-                NDArray out = predict(den, x, t, c, uncond, o.guidanceScale());
-                if (s instanceof DdpmScheduler ddpm) {
-                    NDArray mean = ddpm.mean(out, t, x).prevSample();
-                    mean = hook.guideMean(i, t, x, mean, ddpm.variance(t));
-                    x = ddpm.sampleFrom(mean, t);
-                } else {
-                    x = s.step(out, t, x).prevSample();
+                // each step's activations live in a sub-manager; only the new x survives it
+                try (ai.djl.ndarray.NDManager sub = root.newSubManager()) {
+                    NDArray xs = x.duplicate();
+                    xs.attach(sub);
+                    Denoiser den = hook.denoiser(i, t, d);
+                    Conditioning c = hook.conditioning(i, t, xs, cond);
+                    NDArray out = predict(den, xs, t, c, uncond, o.guidanceScale());
+                    NDArray next;
+                    if (s instanceof DdpmScheduler ddpm) {
+                        NDArray mean = ddpm.mean(out, t, xs).prevSample();
+                        mean = hook.guideMean(i, t, xs, mean, ddpm.variance(t));
+                        next = ddpm.sampleFrom(mean, t);
+                    } else {
+                        next = s.step(out, t, xs).prevSample();
+                    }
+                    next.attach(root);
+                    if (x != input) {
+                        x.close();
+                    }
+                    x = next;
                 }
                 if (p != null) {
                     p.step();

@@ -73,6 +73,13 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         }
         double a0 = noise.alphaCumprod(0);
         sigmas[n] = "sigma_min".equals(config.finalSigmasType()) ? (float) Math.sqrt((1 - a0) / a0) : 0.0;
+        if (modelOutputs != null) {
+            for (NDArray a : modelOutputs) {
+                if (a != null) {
+                    a.close();
+                }
+            }
+        }
         modelOutputs = new NDArray[config.solverOrder()];
         lowerOrderNums = 0;
         stepIndex = 0;
@@ -106,10 +113,19 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         double s0 = sigmas[stepIndex];
         double alpha0 = alpha(s0);
         NDArray x0 = Scheduler.x0AndEps(config.predictionType(), modelOutput, sample, alpha0 * alpha0)[0];
+        // the history outlives the caller's per-step memory scope: keep detached copies, close what ages out
+        if (modelOutputs[0] != null && modelOutputs.length > 1) {
+            modelOutputs[0].close();
+        }
         for (int i = 0; i < modelOutputs.length - 1; i++) {
             modelOutputs[i] = modelOutputs[i + 1];
         }
-        modelOutputs[modelOutputs.length - 1] = x0;
+        if (modelOutputs.length == 1 && modelOutputs[0] != null) {
+            modelOutputs[0].close();
+        }
+        NDArray kept = x0.duplicate();
+        kept.detach();
+        modelOutputs[modelOutputs.length - 1] = kept;
         double st = sigmas[stepIndex + 1];
         double alphaT = alpha(st), sigmaT = st * alphaT, sigmaS0 = s0 * alpha0;
         double h = lambda(st) - lambda(s0);
@@ -121,7 +137,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
             double s1 = sigmas[stepIndex - 1];
             double h0 = lambda(s0) - lambda(s1);
             double r0 = h0 / h;
-            NDArray d0 = modelOutputs[1];
+            NDArray d0 = x0;
             NDArray d1 = d0.sub(modelOutputs[0]).mul((float) (1.0 / r0));
             prev = sample.mul((float) (sigmaT / sigmaS0)).sub(d0.mul((float) (alphaT * expm)))
                     .sub(d1.mul((float) (0.5 * alphaT * expm)));

@@ -148,8 +148,11 @@ public final class DiffusionCommand implements Runnable {
                 var sim = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 400);
                 var real = DomainJudge.images(Datasets.open(data.resolve("real/train").toString(), bad), hw[0], hw[1], 400);
                 DomainJudge judge = DomainJudge.train(List.of(sim, real), hw[0], hw[1], classifierIters, common.seed, m);
-                var simVal = DomainJudge.images(Datasets.open(data.resolve("real/val").toString(), bad), hw[0], hw[1], 100);
-                double realVal = judge.accuracy(simVal, 1);
+                var realHeldOut = DomainJudge.images(Datasets.open(data.resolve("real/val").toString(), bad), hw[0], hw[1], 100);
+                double realVal = judge.accuracy(realHeldOut, 1);
+                // sim images the classifier did not see (after the first 400), so "always real" cannot pass
+                var simAll = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 500);
+                double simHeldOut = simAll.size() > 400 ? judge.accuracy(simAll.subList(400, simAll.size()), 0) : Double.NaN;
                 UNet2DModel u = PixelDdpm.load(model, m);
                 Engines.seed(common.seed + 1);
                 NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), "DDIMScheduler", steps, n, hw[0], hw[1], m);
@@ -160,6 +163,7 @@ public final class DiffusionCommand implements Runnable {
                 r.put("ddim_steps", steps);
                 r.put("share_judged_real", share);
                 r.put("classifier_accuracy_on_real_val", realVal);
+                r.put("classifier_accuracy_on_held_out_sim", simHeldOut);
                 Json.writeFile(model.resolve("judge.json"), r);
                 System.out.println(Json.write(r));
                 if (Double.isNaN(share)) {

@@ -98,9 +98,17 @@ public final class DiffusionSampler {
         if (uncond == null || w == 1.0 || cond.context() == null) {
             return d.predict(x, fill(n, t), cond, false);
         }
+        // the unconditional and conditional halves share the ControlNet residuals (computed for x)
+        java.util.List<NDArray> down = null;
+        if (cond.downResiduals() != null) {
+            down = new java.util.ArrayList<>();
+            for (NDArray r : cond.downResiduals()) {
+                down.add(r.concat(r, 0));
+            }
+        }
+        NDArray mid = cond.midResidual() == null ? null : cond.midResidual().concat(cond.midResidual(), 0);
         NDArray both = d.predict(x.concat(x, 0), fill(2 * n, t),
-                new Conditioning(NDArrays.concat(new NDList(uncond.context(), cond.context()), 0), cond.downResiduals(),
-                        cond.midResidual()), false);
+                new Conditioning(NDArrays.concat(new NDList(uncond.context(), cond.context()), 0), down, mid), false);
         NDList parts = both.split(2, 0);
         return parts.get(0).add(parts.get(1).sub(parts.get(0)).mul((float) w));
     }

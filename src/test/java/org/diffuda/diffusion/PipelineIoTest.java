@@ -130,4 +130,26 @@ class PipelineIoTest {
             assertTrue(img.min().getFloat() >= 0 && img.max().getFloat() <= 1);
         }
     }
+
+    @Test
+    void guidedSamplingWithControlNetResiduals() {
+        Engines.seed(6);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = tiny(m);
+            NDArray cond = m.randomUniform(0f, 1f, new Shape(1, 3, 8, 16));
+            NDArray ctx = p.textEncoder().encode(m, new int[][] {p.tokenizer().encode("driving at night")}, false);
+            NDArray unc = p.textEncoder().encode(m, new int[][] {p.tokenizer().encode("")}, false);
+            SamplingHook control = new SamplingHook() {
+                @Override
+                public Conditioning conditioning(int index, int t, NDArray xt, Conditioning c) {
+                    return p.controlnet().residuals(xt, new float[] {t}, c.context(), cond, 1f, false);
+                }
+            };
+            var s = org.diffuda.diffusion.schedulers.Scheduler.create(p.scheduler());
+            NDArray z = org.diffuda.diffusion.pipelines.DiffusionSampler.generate(p.unet(), s, new Shape(1, 4, 4, 8), m,
+                    Conditioning.text(ctx), Conditioning.text(unc),
+                    new org.diffuda.diffusion.pipelines.DiffusionSampler.Options(3, 3.0, 1.0, false), control);
+            assertEquals(new Shape(1, 4, 4, 8), z.getShape());
+        }
+    }
 }

@@ -58,7 +58,9 @@ public final class Ema {
                 steps = (long) t.toFloats()[0];
             } else if (shadow.containsKey(k)) {
                 NDArray v = shadow.get(k);
-                v.set(v.getManager().create(t.toFloats(), v.getShape()).toByteBuffer());
+                try (NDArray src = v.getManager().create(t.toFloats(), v.getShape())) {
+                    v.set(src.toByteBuffer());
+                }
             }
         });
     }

@@ -165,6 +165,11 @@ public final class DiffusionCommand implements Runnable {
                 r.put("classifier_accuracy_on_real_val", realVal);
                 r.put("classifier_accuracy_on_held_out_sim", simHeldOut);
                 Json.writeFile(model.resolve("judge.json"), r);
+                new HtmlReport("diffusion judge " + model)
+                        .paragraph(String.format("%d DDIM samples (%d steps): %.1f%% judged real; the sim-vs-real classifier is "
+                                + "%.1f%% right on held-out real and %.1f%% on held-out sim images.", n, steps, 100 * share,
+                                100 * realVal, 100 * simHeldOut))
+                        .image("judged-samples.png", "samples of the pixel DDPM").write(model.resolve("judge.html"));
                 System.out.println(Json.write(r));
                 if (Double.isNaN(share)) {
                     throw new DiffudaException("no samples judged");

@@ -145,13 +145,13 @@ public final class DiffusionCommand implements Runnable {
             BadInput bad = new BadInput(common.skipBad);
             Engines.seed(common.seed);
             try (NDManager m = Engines.engine().newBaseManager()) {
-                var sim = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 400);
+                // sim images 0..399 train the judge, 400..499 are held out (so "always real" cannot pass)
+                var simAll = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 500);
+                var sim = simAll.subList(0, Math.min(400, simAll.size()));
                 var real = DomainJudge.images(Datasets.open(data.resolve("real/train").toString(), bad), hw[0], hw[1], 400);
                 DomainJudge judge = DomainJudge.train(List.of(sim, real), hw[0], hw[1], classifierIters, common.seed, m);
                 var realHeldOut = DomainJudge.images(Datasets.open(data.resolve("real/val").toString(), bad), hw[0], hw[1], 100);
                 double realVal = judge.accuracy(realHeldOut, 1);
-                // sim images the classifier did not see (after the first 400), so "always real" cannot pass
-                var simAll = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 500);
                 double simHeldOut = simAll.size() > 400 ? judge.accuracy(simAll.subList(400, simAll.size()), 0) : Double.NaN;
                 UNet2DModel u = PixelDdpm.load(model, m);
                 Engines.seed(common.seed + 1);

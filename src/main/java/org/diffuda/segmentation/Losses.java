@@ -25,6 +25,14 @@ public final class Losses {
         return picked.mul(mask).neg().mean();
     }
 
+    /** Cross entropy summed over the labelled pixels (gradient guidance: per-pixel gradients independent of image size). */
+    public static NDArray crossEntropySum(NDArray logits, NDArray labels) {
+        NDArray valid = labels.neq(Classes.IGNORE);
+        NDArray safe = labels.mul(valid.toType(DataType.INT64, false));
+        NDArray picked = logits.logSoftmax(1).gather(safe.expandDims(1), 1).squeeze(1);
+        return picked.mul(valid.toType(DataType.FLOAT32, false)).neg().sum();
+    }
+
     /** Cross entropy averaged over the labelled pixels only (used for guidance, where 255 must not dilute). */
     public static NDArray crossEntropyValid(NDArray logits, NDArray labels) {
         NDArray valid = labels.neq(Classes.IGNORE);

@@ -39,14 +39,30 @@ public final class SegTrainer {
     /** The training state saved in a checkpoint. */
     public record State(long iteration, long seed, List<Step> history) {}
 
+    /**
+     * A per-batch augmentation that needs tensor ops (e.g. forward-process noise); it runs in the
+     * batch's sub-manager and must draw its randomness from (seed, iteration) only, so resumed
+     * runs see the same batches.
+     */
+    public interface BatchAugment {
+        /** Returns {images, labels}, possibly the inputs themselves. */
+        NDArray[] apply(NDArray images, NDArray labels, long iteration);
+    }
+
     private final Segmenter model;
     private final TrainConfig cfg;
     private final long seed;
+    private BatchAugment augment;
 
     public SegTrainer(Segmenter model, TrainConfig cfg, long seed) {
         this.model = model;
         this.cfg = cfg;
         this.seed = seed;
+    }
+
+    public SegTrainer withAugment(BatchAugment a) {
+        this.augment = a;
+        return this;
     }
 
     /** The training pipeline: random scale, crop (cat_max_ratio), flip, photometric jitter. */
@@ -113,6 +129,11 @@ public final class SegTrainer {
                 try (NDManager sub = root.newSubManager()) {
                     NDArray x = batch.images(sub);
                     NDArray y = batch.labels(sub);
+                    if (augment != null) {
+                        NDArray[] xy = augment.apply(x, y, it);
+                        x = xy[0];
+                        y = xy[1];
+                    }
                     Engines.seed(Rng.mix(seed, 0xD0L, it)); // dropout / drop-path draws depend on the iteration only
                     try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                         NDArray l = Losses.crossEntropy(model.logits(x, true), y, null);

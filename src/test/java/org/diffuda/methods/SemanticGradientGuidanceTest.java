@@ -79,7 +79,7 @@ class SemanticGradientGuidanceTest {
             NDArray z = m.randomNormal(mean.getShape());
             float sigma = (float) Math.sqrt(s.variance(t));
             for (Arrangement a : List.of(Arrangement.GLOBAL_ONLY, Arrangement.LOCAL_ONLY)) {
-                SemanticGradientGuidance sgg = new SemanticGradientGuidance(g, y, 2000, a, 1, 0);
+                SemanticGradientGuidance sgg = new SemanticGradientGuidance(g, y, 200, a, 1, 0);
                 NDArray guided = sgg.guideMean(0, t, xt, mean, s.variance(t));
                 double unguidedCe = ce(g, mean.add(z.mul(sigma)), y);
                 double guidedCe = ce(g, guided.add(z.mul(sigma)), y);
@@ -100,7 +100,7 @@ class SemanticGradientGuidanceTest {
             NDArray xt = m.randomNormal(new Shape(1, 3, 16, 32));
             NDArray mean = m.randomNormal(new Shape(1, 3, 16, 32));
             for (NDArray lab : List.of(roadOnly, y)) {
-                NDArray guided = new SemanticGradientGuidance(g, lab, 5000, Arrangement.LOCAL_ONLY, 1, 0)
+                NDArray guided = new SemanticGradientGuidance(g, lab, 500, Arrangement.LOCAL_ONLY, 1, 0)
                         .guideMean(0, 10, xt, mean, 0.01);
                 float[] d = guided.sub(mean).abs().sum(new int[] {1}).toFloatArray();
                 long[] l = lab.toLongArray();
@@ -113,6 +113,29 @@ class SemanticGradientGuidanceTest {
                     }
                 }
                 assertTrue(changedInside > 0, "guidance changed the guided classes");
+            }
+        }
+    }
+
+    @Test
+    void batchedGuidanceEqualsPerImageGuidanceAtHalfResolution() {
+        Engines.seed(13);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            NDArray y = labels(m);
+            Segmenter g = fitted(m, y);
+            NDArray y2 = y.concat(y.flip(2), 0); // second image mirrored: different class regions
+            NDArray xt = m.randomNormal(new Shape(2, 3, 8, 16)); // the denoiser works at half the labels' size
+            NDArray mean = m.randomNormal(new Shape(2, 3, 8, 16));
+            for (Arrangement a : List.of(Arrangement.LOCAL_ONLY, Arrangement.GLOBAL_ONLY)) {
+                NDArray both = new SemanticGradientGuidance(g, y2, 50, a, 1, 0).guideMean(0, 10, xt, mean, 0.01);
+                for (int i = 0; i < 2; i++) {
+                    NDArray one = new SemanticGradientGuidance(g, y2.get(i).expandDims(0), 50, a, 1, 0)
+                            .guideMean(0, 10, xt.get(i).expandDims(0), mean.get(i).expandDims(0), 0.01);
+                    float diff = one.sub(both.get(i).expandDims(0)).abs().max().getFloat();
+                    float moved = one.sub(mean.get(i).expandDims(0)).abs().max().getFloat();
+                    assertTrue(moved > 0, a + ": image " + i + " was guided");
+                    assertTrue(diff < 1e-4 * Math.max(1, moved), a + ": image " + i + " differs by " + diff);
+                }
             }
         }
     }

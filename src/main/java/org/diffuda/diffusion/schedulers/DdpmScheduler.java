@@ -40,11 +40,31 @@ public final class DdpmScheduler implements Scheduler {
 
     /** Runs the last {@code n} steps of the full chain (t = n−1 … 0): Peng's φⁿ translation. */
     public void setTailTimesteps(int n) {
-        timesteps = new int[n];
-        for (int i = 0; i < n; i++) {
-            timesteps[i] = n - 1 - i;
+        setTailTimesteps(n, 1);
+    }
+
+    /**
+     * The last {@code n} steps visited every {@code stride}-th timestep (t = n−1 … 0 evenly, steps of at most {@code stride}):
+     * each step jumps between the visited timesteps with the posterior of that jump, as diffusers'
+     * DDPMScheduler does for custom timesteps. stride 1 is the full chain.
+     */
+    public void setTailTimesteps(int n, int stride) {
+        if (n < 1 || stride < 1 || n > config.numTrainTimesteps()) {
+            throw new IllegalArgumentException("tail of " + n + " steps with stride " + stride + " does not fit "
+                    + config.numTrainTimesteps() + " training timesteps");
+        }
+        // evenly spaced from n−1 down to 0, so the last step lands on x₀ without added noise
+        int count = tailLength(n, stride);
+        timesteps = new int[count];
+        for (int i = 0; i < count; i++) {
+            timesteps[i] = count == 1 ? 0 : (int) Math.round((n - 1) * (1.0 - (double) i / (count - 1)));
         }
         custom = true;
+    }
+
+    /** How many reverse steps {@link #setTailTimesteps(int, int)} visits. */
+    public static int tailLength(int n, int stride) {
+        return n <= 1 ? 1 : (n - 1 + stride - 1) / stride + 1;
     }
 
     @Override

@@ -1,38 +1,50 @@
 package org.diffuda.methods.sggptl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import org.diffuda.data.Classes;
 import org.diffuda.diffusion.pipelines.SamplingHook;
+import org.diffuda.nn.Ops;
 import org.diffuda.segmentation.Losses;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.util.Engines;
 
 /**
  * Semantic Gradient Guidance (Peng et al., ICCV'23, §4.2) as a sampling hook on a DDPM's mean.
- * The segmenter g judges x_k (mapped from [−1, 1] to its [0, 1] input); the mean moves down the
- * cross-entropy to the source labels y: μ̂ = μ − λ·Σ·∇_{x_k} CE (the paper writes "+λΣ∇L"; the
- * intent, as in classifier guidance, is to lower the loss).
+ * The segmenter g judges x_k (mapped from [−1, 1] to its [0, 1] input, and upsampled to the
+ * labels' resolution when the denoiser works smaller); the mean moves down the cross-entropy to
+ * the source labels y: μ̂ = μ − λ·Σ·∇_{x_k} CE (the paper writes "+λΣ∇L"; the intent, as in
+ * classifier guidance, is to lower the loss). CE is summed over labelled pixels, so an image's
+ * gradient does not depend on its size or on the other images of the batch.
  * <ul>
  *   <li>LCG: for each class c in y with mask m_c, CE(g(x_k ⊙ m_c), y) over the pixels of c gives
  *   μ̂_c; the step's mean is Σ_c m_c ⊙ μ̂_c, and pixels labelled 255 keep the unguided μ. Because
- *   every pixel belongs to one region, sampling each x_{k−1,c} and composing equals adding one
- *   noise draw to the composed mean, which the sampler does.</li>
+ *   the regions are disjoint, sampling each x_{k−1,c} and composing equals adding one noise draw
+ *   to the composed mean, which the sampler does. All (image, class) copies of a batch go through
+ *   g together, in chunks.</li>
  *   <li>GSG: one CE over the whole image, one guided mean.</li>
  * </ul>
  */
 public final class SemanticGradientGuidance implements SamplingHook {
+    /** Masked copies per forward/backward pass of g (bounds memory). */
+    static final int CHUNK = 48;
+
     private final Segmenter g;
     private final NDArray labels;
     private final double lambda;
     private final Arrangement arrangement;
     private final int steps;
     private final Random random;
+    private final List<long[]> copies; // (image, class) pairs of LCG
 
-    /** @param labels source labels (N, H, W) int64 at the sample's resolution */
+    /** @param labels source labels (N, H, W) int64 at the segmenter's resolution */
     public SemanticGradientGuidance(Segmenter g, NDArray labels, double lambda, Arrangement arrangement, int steps, long seed) {
         this.g = g;
         this.labels = labels;
@@ -40,54 +52,117 @@ public final class SemanticGradientGuidance implements SamplingHook {
         this.arrangement = arrangement;
         this.steps = steps;
         this.random = new Random(seed);
+        this.copies = copies(labels);
     }
 
     @Override
     public NDArray guideMean(int index, int t, NDArray xt, NDArray mean, double variance) {
         float scale = (float) (lambda * variance);
-        if (!arrangement.local(index, steps, random)) {
-            return mean.sub(gradient(xt, null).mul(scale));
-        }
-        NDArray out = mean;
-        for (int c : presentClasses()) {
-            NDArray m = labels.eq(c).toType(DataType.FLOAT32, false).expandDims(1);
-            NDArray guided = mean.sub(gradient(xt, c).mul(scale));
-            out = out.add(guided.sub(mean).mul(m));
-        }
-        return out;
+        NDArray grad = arrangement.local(index, steps, random) ? localGradient(xt) : globalGradient(xt);
+        return mean.sub(grad.mul(scale));
     }
 
-    /** ∇_{x_k} of the CE of g on x_k (cls null: whole image; else masked to class cls). */
-    NDArray gradient(NDArray xt, Integer cls) {
-        NDManager m = xt.getManager();
+    /** GSG: ∇_{x_k} Σ_pixels CE(g(x_k), y). */
+    NDArray globalGradient(NDArray xt) {
         NDArray x = xt.duplicate();
         x.setRequiresGradient(true);
-        NDArray grad;
         try (GradientCollector gc = Engines.engine().newGradientCollector()) {
-            NDArray input = x.add(1f).div(2f);
-            NDArray target = labels;
-            if (cls != null) {
-                NDArray mask = labels.eq(cls);
-                input = input.mul(mask.toType(DataType.FLOAT32, false).expandDims(1));
-                target = labels.mul(mask.toType(DataType.INT64, false))
-                        .add(mask.logicalNot().toType(DataType.INT64, false).mul(Classes.IGNORE));
-            }
-            NDArray loss = Losses.crossEntropyValid(g.logits(input, false), target);
+            NDArray loss = Losses.crossEntropySum(g.logits(toSegmenter(x), false), labels);
             gc.backward(loss);
         }
-        grad = x.getGradient().duplicate();
+        return detachedGradient(x, xt.getManager());
+    }
+
+    /**
+     * LCG composed: Σ_c m_c ⊙ ∇_{x_k} CE(g(x_k ⊙ m_c), y|_c), with m_c at the sample's resolution
+     * (nearest) for the composition and at the labels' resolution for the masked input and loss.
+     */
+    NDArray localGradient(NDArray xt) {
+        NDManager root = xt.getManager();
+        long[] s = xt.getShape().getShape();
+        NDArray lowLabels = resizeLabels(labels, s[2], s[3]);
+        NDArray total = root.zeros(xt.getShape());
+        for (int k0 = 0; k0 < copies.size(); k0 += CHUNK) {
+            List<long[]> chunk = copies.subList(k0, Math.min(copies.size(), k0 + CHUNK));
+            try (NDManager sub = root.newSubManager()) {
+                NDArray xs = select(xt, chunk, sub);
+                xs.setRequiresGradient(true);
+                NDArray cls = sub.create(chunk.stream().mapToLong(c -> c[1]).toArray()).reshape(-1, 1, 1);
+                NDArray hi = select(labels, chunk, sub);
+                NDArray maskHi = hi.eq(cls);
+                NDArray target = NDArrays.where(maskHi, hi, sub.full(hi.getShape(), (long) Classes.IGNORE));
+                try (GradientCollector gc = Engines.engine().newGradientCollector()) {
+                    NDArray input = toSegmenter(xs).mul(maskHi.toType(DataType.FLOAT32, false).expandDims(1));
+                    gc.backward(Losses.crossEntropySum(g.logits(input, false), target));
+                }
+                NDArray maskLo = select(lowLabels, chunk, sub).eq(cls).toType(DataType.FLOAT32, false).expandDims(1);
+                NDArray masked = xs.getGradient().mul(maskLo).reshape(chunk.size(), -1);
+                // scatter the copies back onto their images: one-hot (B × K) times (K × 3hw)
+                float[] onehot = new float[(int) (s[0] * chunk.size())];
+                for (int k = 0; k < chunk.size(); k++) {
+                    onehot[(int) (chunk.get(k)[0] * chunk.size() + k)] = 1f;
+                }
+                NDArray perImage = sub.create(onehot).reshape(s[0], chunk.size()).matMul(masked).reshape(xt.getShape());
+                NDArray next = total.add(perImage);
+                next.attach(root);
+                total.close();
+                total = next;
+            }
+        }
+        return total;
+    }
+
+    /** [−1, 1] sample → [0, 1] segmenter input at the labels' resolution (bilinear, differentiable). */
+    private NDArray toSegmenter(NDArray x) {
+        long[] l = labels.getShape().getShape();
+        return Ops.resize(x, l[1], l[2], Ops.BILINEAR).add(1f).div(2f);
+    }
+
+    private static NDArray select(NDArray a, List<long[]> chunk, NDManager m) {
+        NDList parts = new NDList();
+        for (long[] c : chunk) {
+            parts.add(a.get(c[0]).expandDims(0));
+        }
+        NDArray out = NDArrays.concat(parts, 0);
+        out.attach(m);
+        return out.duplicate();
+    }
+
+    static NDArray resizeLabels(NDArray labels, long h, long w) {
+        long[] s = labels.getShape().getShape();
+        if (s[1] == h && s[2] == w) {
+            return labels;
+        }
+        return Ops.resize(labels.toType(DataType.FLOAT32, false).expandDims(1), h, w, Ops.NEAREST)
+                .squeeze(1).toType(DataType.INT64, false);
+    }
+
+    private static NDArray detachedGradient(NDArray x, NDManager m) {
+        NDArray grad = x.getGradient().duplicate();
         grad.attach(m);
         return grad;
     }
 
-    int[] presentClasses() {
+    /** The (image, class) pairs LCG guides: every class present in each image's label. */
+    static List<long[]> copies(NDArray labels) {
+        long[] shape = labels.getShape().getShape();
         long[] l = labels.toLongArray();
-        boolean[] seen = new boolean[Classes.NUM];
-        for (long v : l) {
-            if (v >= 0 && v < Classes.NUM) {
-                seen[(int) v] = true;
+        int per = (int) (shape[1] * shape[2]);
+        List<long[]> out = new ArrayList<>();
+        for (int i = 0; i < shape[0]; i++) {
+            boolean[] seen = new boolean[Classes.NUM];
+            for (int p = 0; p < per; p++) {
+                long v = l[i * per + p];
+                if (v >= 0 && v < Classes.NUM) {
+                    seen[(int) v] = true;
+                }
+            }
+            for (int c = 0; c < Classes.NUM; c++) {
+                if (seen[c]) {
+                    out.add(new long[] {i, c});
+                }
             }
         }
-        return java.util.stream.IntStream.range(0, Classes.NUM).filter(c -> seen[c]).toArray();
+        return out;
     }
 }

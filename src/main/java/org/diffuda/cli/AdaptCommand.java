@@ -1,0 +1,169 @@
+package org.diffuda.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.bench.BenchmarkConfig;
+import org.diffuda.diffusion.models.UNet2DConfig;
+import org.diffuda.diffusion.pipelines.PixelDdpm;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.methods.sggptl.Arrangement;
+import org.diffuda.methods.sggptl.SggPtl;
+import org.diffuda.methods.sggptl.SggPtlAblation;
+import org.diffuda.methods.sggptl.SggPtlConfig;
+import org.diffuda.segmentation.Baselines;
+import org.diffuda.util.DiffudaException;
+import org.diffuda.util.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
+        subcommands = {AdaptCommand.SggPtlCommand.class})
+public final class AdaptCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    /** The shipped pixel DDPM of the embedded benchmark's real domain. */
+    static final Path SHIPPED_DENOISER = Path.of("models/ddpm-real");
+
+    @Command(name = "sgg-ptl", mixinStandardHelpOptions = true,
+            description = "Label-guided DDPM translation (Peng et al., ICCV'23): SGG-guided translation + progressive translation learning.")
+    public static final class SggPtlCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset (default: DATA/sim/train).")
+        String source;
+        @Option(names = "--target", description = "Unlabelled target images for the denoiser (default: DATA/real/train).")
+        String target;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real/val; 'none' to skip).")
+        String val;
+        @Option(names = "--out", defaultValue = "runs/sgg-ptl", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--denoiser", description = "Trained pixel DDPM folder (default: the shipped models/ddpm-real for the embedded target; otherwise trained on --target).")
+        Path denoiser;
+        @Option(names = "--denoiser-iters", defaultValue = "1200", description = "Iterations when the denoiser is trained (default: ${DEFAULT-VALUE}).")
+        int denoiserIters;
+        @Option(names = "--g0", description = "Reuse a g0 folder (model/ + metrics.json) instead of training one.")
+        Path g0;
+
+        @Option(names = "--profile-method", defaultValue = "small", description = "Method defaults: small (embedded) or real (the paper). Default: ${DEFAULT-VALUE}.")
+        String methodProfile;
+        @Option(names = "--steps", description = "N: translation steps of the last stage.")
+        Integer steps;
+        @Option(names = "--stage-stride", description = "s: PTL stages n = s, 2s, ..., N.")
+        Integer stageStride;
+        @Option(names = "--step-stride", description = "Reverse steps visit every r-th timestep.")
+        Integer stepStride;
+        @Option(names = "--finetune-iters", description = "K: fine-tuning iterations per stage.")
+        Integer finetuneIters;
+        @Option(names = "--finetune-lr", description = "Learning rate of the fine-tuning stages.")
+        Double finetuneLr;
+        @Option(names = "--scale", description = "Guidance scale lambda.")
+        Double scale;
+        @Option(names = "--guidance", description = "alternate, local-then-global, global-then-local, random, local (w/o GSG), global (w/o LCG).")
+        String guidance;
+        @Option(names = "--images", description = "Source images translated per stage (0: all).")
+        Integer images;
+        @Option(names = "--translate-size", description = "Denoiser working size HxW.")
+        String translateSize;
+        @Option(names = "--no-sgg", description = "Ablation w/o SGG: unguided translations.")
+        boolean noSgg;
+        @Option(names = "--no-ptl", description = "Ablation w/o PTL: one stage at n = N.")
+        boolean noPtl;
+        @Option(names = "--no-source-term", description = "Ablation: fine-tune on CE(X^n) only.")
+        boolean noSourceTerm;
+        @Option(names = "--baseline", description = "Ablation baseline: unguided translation at n = N, one stage.")
+        boolean baseline;
+        @Option(names = "--ablation", description = "Run every ablation of the paper's Table 2 (sharing the denoiser and g0) and print the table.")
+        boolean ablation;
+
+        @Spec
+        CommandSpec spec;
+
+        SggPtlConfig config() {
+            SggPtlConfig c = switch (methodProfile) {
+                case "small" -> SggPtlConfig.small();
+                case "real" -> SggPtlConfig.real();
+                default -> throw new DiffudaException("--profile-method " + methodProfile + ": expected small or real");
+            };
+            c = c.withMaxSteps(steps == null ? c.maxSteps() : steps, stageStride == null ? c.stageStride() : stageStride,
+                    stepStride == null ? c.stepStride() : stepStride);
+            if (c.maxSteps() < 1 || c.maxSteps() > 1000 || c.stageStride() < 1 || c.stepStride() < 1) {
+                throw new DiffudaException("--steps/--stage-stride/--step-stride: need 1 <= N <= 1000 and strides >= 1");
+            }
+            c = c.withFinetune(finetuneIters == null ? c.finetuneIters() : finetuneIters, finetuneLr == null ? c.finetuneLr() : finetuneLr);
+            String arr = guidance == null ? c.arrangement() : guidance;
+            Arrangement.parse(arr);
+            c = c.withGuidance(!(noSgg || baseline), arr, scale == null ? c.lambda() : scale);
+            if (noPtl || baseline) {
+                // same total fine-tuning as the PTL stages unless --finetune-iters says otherwise
+                c = finetuneIters == null ? c.singleStage() : c.withProgressive(false);
+            }
+            c = c.withSourceTerm(!noSourceTerm);
+            int[] hw = translateSize == null ? new int[] {c.translateHeight(), c.translateWidth()} : Sizes.parse(translateSize, "--translate-size");
+            return c.withTranslation(images == null ? c.translateImages() : images, hw[0], hw[1], c.batch());
+        }
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            SggPtlConfig c = config();
+            boolean embedded = source == null || target == null || val == null;
+            if (embedded) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            String src = source != null ? source : data.resolve("sim/train").toString();
+            String tgt = target != null ? target : data.resolve("real/train").toString();
+            String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
+            Path den = denoiser;
+            if (den == null && target == null && Files.isDirectory(SHIPPED_DENOISER.resolve("unet"))) {
+                den = SHIPPED_DENOISER;
+                System.out.println("denoiser: the shipped " + SHIPPED_DENOISER + " (trained on the embedded real/train)");
+            }
+            CommonOptions.writeEffective(spec, out);
+            BadInput bad = new BadInput(common.skipBad);
+            SggPtl.Spec s = new SggPtl.Spec(src, tgt, v, out, den, g0, seg.model(), seg.train(), c, common.seed, seg.eval(), bad,
+                    denoiserTraining(denoiserIters));
+            if (ablation) {
+                SggPtlAblation.Table t = SggPtlAblation.run(s);
+                System.out.println();
+                System.out.print(t.markdown());
+                System.out.println("table: " + out.resolve("ablation.md"));
+            } else {
+                SggPtl.Result r = SggPtl.run(s);
+                System.out.println();
+                System.out.printf("g0 (source + noisy/masked):  mIoU19 %s%n", fmt(r.g0()));
+                r.stages().forEach(st -> System.out.printf("after stage n=%-4d           mIoU19 %s%n", st.n(), fmt(st.eval())));
+                System.out.println("translated dataset: " + out.resolve("translated"));
+                System.out.println("report: " + out.resolve("report.html"));
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+        }
+
+        static String fmt(org.diffuda.segmentation.EvalResult e) {
+            return e == null ? "-" : String.format("%.2f", e.miou19());
+        }
+    }
+
+    /** The pixel DDPM recipe used when no denoiser is given: the small U-Net at 32×64. */
+    static SggPtl.DenoiserTraining denoiserTraining(int iters) {
+        return (target, out, seed, bad) -> {
+            DiffusionTrainConfig d = DiffusionTrainConfig.small();
+            DiffusionTrainConfig tc = new DiffusionTrainConfig(iters, d.batchSize(), d.height(), d.width(), d.lr(),
+                    d.weightDecay(), d.clipNorm(), d.emaDecay(), 0, d.warmupIters(), d.checkpointEvery());
+            return PixelDdpm.train(target, out, UNet2DConfig.small(), SchedulerConfig.ddpm(), tc, seed, bad);
+        };
+    }
+}

@@ -1,0 +1,76 @@
+package org.diffuda.methods.sggptl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import java.util.Random;
+import org.diffuda.data.Classes;
+import org.diffuda.diffusion.schedulers.NoiseSchedule;
+import org.diffuda.segmentation.SegTrainer;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Rng;
+
+/**
+ * g₀'s augmentation (Peng et al. §4.3): a fraction of the training images is replaced by its
+ * forward-diffused x_t (t uniform below the largest translation step n) and cut to one random
+ * class present in its label (other pixels zero, labels 255) — the inputs g meets inside the
+ * guidance. We mask half of the noised images and leave the other half whole, so g also sees
+ * the whole noisy images GSG shows it (the paper does not say which; ours covers both).
+ */
+public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
+    private final NoiseSchedule noise;
+    private final double fraction;
+    private final int maxT;
+    private final long seed;
+
+    public NoisyMaskedAugment(NoiseSchedule noise, double fraction, int maxT, long seed) {
+        this.noise = noise;
+        this.fraction = fraction;
+        this.maxT = maxT;
+        this.seed = seed;
+    }
+
+    @Override
+    public NDArray[] apply(NDArray images, NDArray labels, long iteration) {
+        Random r = Rng.random(seed, 0xA0A0L, iteration);
+        int n = (int) images.getShape().get(0);
+        NDList xs = new NDList(), ys = new NDList();
+        boolean any = false;
+        NDManager m = images.getManager();
+        Engines.seed(Rng.mix(seed, 0xA0A1L, iteration));
+        for (int i = 0; i < n; i++) {
+            NDArray x = images.get(i).expandDims(0);
+            NDArray y = labels.get(i).expandDims(0);
+            if (r.nextDouble() < fraction) {
+                any = true;
+                int t = r.nextInt(Math.max(1, maxT));
+                NDArray scaled = x.mul(2f).sub(1f);
+                x = noise.addNoise(scaled, m.randomNormal(scaled.getShape()), t).add(1f).div(2f);
+                int[] present = present(y);
+                if (r.nextBoolean() && present.length > 0) {
+                    NDArray mask = y.eq(present[r.nextInt(present.length)]);
+                    x = x.mul(mask.toType(DataType.FLOAT32, false).expandDims(1));
+                    y = NDArrays.where(mask, y, m.full(y.getShape(), (long) Classes.IGNORE));
+                }
+            }
+            xs.add(x);
+            ys.add(y);
+        }
+        if (!any) {
+            return new NDArray[] {images, labels};
+        }
+        return new NDArray[] {NDArrays.concat(xs, 0), NDArrays.concat(ys, 0)};
+    }
+
+    private static int[] present(NDArray y) {
+        boolean[] seen = new boolean[Classes.NUM];
+        for (long v : y.toLongArray()) {
+            if (v >= 0 && v < Classes.NUM) {
+                seen[(int) v] = true;
+            }
+        }
+        return java.util.stream.IntStream.range(0, Classes.NUM).filter(c -> seen[c]).toArray();
+    }
+}

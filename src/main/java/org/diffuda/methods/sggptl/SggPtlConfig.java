@@ -1,0 +1,96 @@
+package org.diffuda.methods.sggptl;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything Peng et al.'s method decides, with the paper's values in {@link #real()} and the
+ * embedded world's budget in {@link #small()}.
+ *
+ * @param maxSteps         N: the last translation stage diffuses n = N steps (600 of 1000 in the paper)
+ * @param stageStride      s: PTL stages n = s, 2s, …, N (the paper: 1)
+ * @param stepStride       reverse steps visit every r-th timestep (the paper: 1, the full chain)
+ * @param finetuneIters    K: fine-tuning iterations per stage (300)
+ * @param finetuneLr       AdamW learning rate of the fine-tuning stages (warm-up K/10, poly 1.0)
+ * @param lambda           guidance scale λ (80); Σ = β_t (fixed_large)
+ * @param arrangement      how LCG and GSG steps alternate (alternate)
+ * @param translateImages  how many source images are translated per stage (0: all)
+ * @param translateHeight  the denoiser's working size; images are resized to it and back (0: as loaded)
+ * @param noisyFraction    share of g₀'s training images that are noised and masked (0.1)
+ * @param guided           false: "w/o SGG" — translations are unguided φⁿ
+ * @param progressive      false: "w/o PTL" — a single stage at n = N
+ * @param sourceTerm       false: fine-tune on CE(X^n) only
+ * @param batch            images per translation batch
+ */
+public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int finetuneIters, double finetuneLr,
+                           double lambda, String arrangement, int translateImages, int translateHeight,
+                           int translateWidth, double noisyFraction, boolean guided, boolean progressive,
+                           boolean sourceTerm, int batch) {
+
+    public static SggPtlConfig real() {
+        return new SggPtlConfig(600, 1, 1, 300, 6e-5, 80, "alternate", 0, 0, 0, 0.1, true, true, true, 4);
+    }
+
+    /**
+     * Embedded world: 64×128 scenes translated at the shipped denoiser's 32×64, three stages
+     * (n = 100, 200, 300) with reverse steps at most 25 timesteps apart, 48 images per stage,
+     * K = 150 — a default run within 20 minutes on 2 CPU cores. λ = 0.5 because our CE is summed
+     * over pixels: on the shipped denoiser λ = 1.5 already adds colour noise and λ ≥ 4 turns the
+     * translation into noise (chosen by looking at translations, not by the metric).
+     */
+    public static SggPtlConfig small() {
+        return new SggPtlConfig(300, 100, 25, 150, 5e-4, 0.5, "alternate", 48, 32, 64, 0.1, true, true, true, 16);
+    }
+
+    /**
+     * One stage at n = N ("w/o PTL", baseline) with the fine-tuning iterations of all PTL stages,
+     * so that single-stage variants train as long as the full method.
+     */
+    public SggPtlConfig singleStage() {
+        return withFinetune(finetuneIters * withProgressive(true).stages().size(), finetuneLr).withProgressive(false);
+    }
+
+    /** The stages' n values: s, 2s, …, N (N alone without PTL). */
+    public List<Integer> stages() {
+        List<Integer> out = new ArrayList<>();
+        if (!progressive) {
+            out.add(maxSteps);
+            return out;
+        }
+        for (int n = stageStride; n < maxSteps; n += stageStride) {
+            out.add(n);
+        }
+        out.add(maxSteps);
+        return out;
+    }
+
+    public SggPtlConfig withMaxSteps(int n, int stride, int stepStride) {
+        return new SggPtlConfig(n, stride, stepStride, finetuneIters, finetuneLr, lambda, arrangement, translateImages,
+                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+    }
+
+    public SggPtlConfig withFinetune(int iters, double lr) {
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, iters, lr, lambda, arrangement, translateImages,
+                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+    }
+
+    public SggPtlConfig withGuidance(boolean guided, String arrangement, double lambda) {
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+    }
+
+    public SggPtlConfig withProgressive(boolean p) {
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, p, sourceTerm, batch);
+    }
+
+    public SggPtlConfig withSourceTerm(boolean s) {
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, s, batch);
+    }
+
+    public SggPtlConfig withTranslation(int images, int height, int width, int batch) {
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
+                images, height, width, noisyFraction, guided, progressive, sourceTerm, batch);
+    }
+}

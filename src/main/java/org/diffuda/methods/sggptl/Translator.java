@@ -1,0 +1,48 @@
+package org.diffuda.methods.sggptl;
+
+import ai.djl.ndarray.NDArray;
+import org.diffuda.diffusion.models.Conditioning;
+import org.diffuda.diffusion.models.Denoiser;
+import org.diffuda.diffusion.pipelines.DiffusionSampler;
+import org.diffuda.diffusion.pipelines.SamplingHook;
+import org.diffuda.diffusion.schedulers.DdpmScheduler;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.diffuda.nn.Ops;
+import org.diffuda.segmentation.models.Segmenter;
+import org.diffuda.util.Engines;
+
+/**
+ * φⁿ with optional SGG: diffuse the source n steps in closed form, then run the target
+ * denoiser's reverse chain back to t = 0, the segmenter steering each mean toward the source
+ * labels. Σ = β_t (fixed_large) as the paper specifies, whatever the denoiser's scheduler says.
+ */
+public final class Translator {
+    /**
+     * @param arrangement null: unguided φⁿ (baseline, "w/o SGG")
+     * @param height      the denoiser's working size (0: the images' own)
+     */
+    public record Options(int n, int stepStride, double lambda, Arrangement arrangement, int height, int width, long seed) {}
+
+    private Translator() {}
+
+    /**
+     * Translates a batch. {@code images} (B, 3, H, W) in [0, 1], {@code labels} (B, H, W) int64;
+     * returns (B, 3, H, W) in [0, 1].
+     */
+    public static NDArray translate(Denoiser denoiser, SchedulerConfig sc, Segmenter g, NDArray images, NDArray labels,
+                                    Options o) {
+        long[] s = images.getShape().getShape();
+        long h = o.height() > 0 ? o.height() : s[2], w = o.width() > 0 ? o.width() : s[3];
+        NDArray x0 = Ops.resize(images, h, w, Ops.BILINEAR).mul(2f).sub(1f);
+        DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType("fixed_large"));
+        scheduler.setTailTimesteps(o.n(), o.stepStride());
+        int[] ts = scheduler.timesteps();
+        Engines.seed(o.seed());
+        NDArray xn = scheduler.addNoise(x0, images.getManager().randomNormal(x0.getShape()), ts[0]);
+        SamplingHook hook = o.arrangement() == null || g == null ? SamplingHook.NONE
+                : new SemanticGradientGuidance(g, labels, o.lambda(), o.arrangement(), ts.length, o.seed());
+        NDArray out = DiffusionSampler.loop(denoiser, scheduler, xn, ts, Conditioning.NONE, null,
+                DiffusionSampler.Options.of(ts.length), hook);
+        return Ops.resize(out.add(1f).div(2f).clip(0f, 1f), s[2], s[3], Ops.BILINEAR);
+    }
+}

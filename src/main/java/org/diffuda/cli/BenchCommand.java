@@ -9,7 +9,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Throughput benchmarks, written as JSON.",
-        subcommands = {BenchCommand.Seg.class, BenchCommand.Diffusion.class})
+        subcommands = {BenchCommand.Seg.class, BenchCommand.Diffusion.class, BenchCommand.Sgg.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
@@ -57,6 +57,29 @@ public final class BenchCommand implements Runnable {
         @Override
         public void run() {
             Map<String, Object> r = org.diffuda.diffusion.DiffusionBenchmark.run(iterations, common.seed);
+            Json.writeFile(out, r);
+            System.out.println(Json.write(r));
+            System.out.println("wrote " + out);
+        }
+    }
+
+    @Command(name = "sgg", mixinStandardHelpOptions = true,
+            description = "Cost of one guided reverse step (denoiser forward + segmenter forward and backward): unguided, GSG, LCG.")
+    public static final class Sgg implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--out", defaultValue = "runs/bench/sgg.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--batch", defaultValue = "16", description = "Images per step (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--classes", defaultValue = "10", description = "Classes per label, i.e. LCG copies per image (default: ${DEFAULT-VALUE}).")
+        int classes;
+        @Option(names = "--iterations", defaultValue = "3")
+        int iterations;
+
+        @Override
+        public void run() {
+            Map<String, Object> r = org.diffuda.methods.sggptl.GuidanceBenchmark.run(batch, classes, iterations, common.seed);
             Json.writeFile(out, r);
             System.out.println(Json.write(r));
             System.out.println("wrote " + out);

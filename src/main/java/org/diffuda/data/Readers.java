@@ -90,6 +90,11 @@ public final class Readers {
                 Files.isDirectory(labels) ? labels : null, LabelMapping.TRAIN_IDS, 0, bad, root);
     }
 
+    /** Two folders of same-named PNGs: images and train-id labels (e.g. --images DIR --labels DIR). */
+    public static PairedFileDataset pairs(Path images, Path labels, BadInput bad) {
+        return sameName(images.toString(), images, requireDir(labels, "labels"), LabelMapping.TRAIN_IDS, 0, bad, images);
+    }
+
     private static PairedFileDataset sameName(String name, Path images, Path labels, LabelMapping mapping,
                                               int band, BadInput bad, Path root) {
         requireDir(images, name + " images");

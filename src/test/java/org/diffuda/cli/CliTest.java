@@ -107,4 +107,33 @@ class CliTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    @Test
+    void translateSggWritesAFolderDatasetAndRejectsBadOptions(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        String sim = tmp.resolve("b/sim/train").toString();
+        Run t = run("train-seg", "--data", sim, "--out", tmp.resolve("t").toString(), "--iters", "2", "--batch", "2",
+                "--crop", "32x64", "--width", "8");
+        assertEquals(0, t.code(), t.err());
+        Run d = run("diffusion", "train", "--data", tmp.resolve("b/real/train").toString(), "--out", tmp.resolve("d").toString(),
+                "--iters", "2", "--size", "16x32");
+        assertEquals(0, d.code(), d.err());
+        String[] args = {"translate", "sgg", "--denoiser", tmp.resolve("d").toString(), "--segmenter", tmp.resolve("t/model").toString(),
+            "--images", sim, "--out", tmp.resolve("tr").toString(), "--steps", "10", "--step-stride", "5", "--size", "16x32",
+            "--limit", "3", "--guidance", "local-then-global"};
+        Run tr = run(args);
+        assertEquals(0, tr.code(), tr.err());
+        try (var s = Files.list(tmp.resolve("tr/images")); var l = Files.list(tmp.resolve("tr/labels"))) {
+            assertEquals(3, s.count());
+            assertEquals(3, l.count());
+        }
+        assertTrue(Files.exists(tmp.resolve("tr-grid.png")));
+        Run again = run(args);
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--out") && again.err().strip().lines().count() == 1, again.err());
+        Run bad = run("adapt", "sgg-ptl", "--out", tmp.resolve("x").toString(), "--guidance", "sideways");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--guidance sideways"), bad.err());
+        assertFalse(Files.exists(tmp.resolve("x")), "nothing written on bad options");
+    }
 }

@@ -52,7 +52,7 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
                 if (r.nextBoolean() && present.length > 0) {
                     NDArray mask = y.eq(present[r.nextInt(present.length)]);
                     x = x.mul(mask.toType(DataType.FLOAT32, false).expandDims(1));
-                    y = NDArrays.where(mask, y, m.full(y.getShape(), (long) Classes.IGNORE));
+                    y = NDArrays.where(mask, y, m.full(y.getShape(), Classes.IGNORE).toType(DataType.INT64, false));
                 }
             }
             xs.add(x);

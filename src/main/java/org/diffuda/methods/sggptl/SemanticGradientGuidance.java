@@ -90,7 +90,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
                 NDArray cls = sub.create(chunk.stream().mapToLong(c -> c[1]).toArray()).reshape(-1, 1, 1);
                 NDArray hi = select(labels, chunk, sub);
                 NDArray maskHi = hi.eq(cls);
-                NDArray target = NDArrays.where(maskHi, hi, sub.full(hi.getShape(), (long) Classes.IGNORE));
+                NDArray target = NDArrays.where(maskHi, hi, sub.full(hi.getShape(), Classes.IGNORE).toType(DataType.INT64, false));
                 try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                     NDArray input = toSegmenter(xs).mul(maskHi.toType(DataType.FLOAT32, false).expandDims(1));
                     gc.backward(Losses.crossEntropySum(g.logits(input, false), target));

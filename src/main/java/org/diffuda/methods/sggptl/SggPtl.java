@@ -89,6 +89,7 @@ public final class SggPtl {
             s.denoiserTraining().train(List.of(Datasets.open(s.target(), s.bad())), denoiserDir, s.seed(), s.bad());
         }
         SggPtlConfig c = s.cfg();
+        guardSameRun(s);
         List<Stage> stages = new ArrayList<>();
         Path g0Dir = s.g0() != null ? s.g0() : s.out().resolve("g0");
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -109,6 +110,33 @@ public final class SggPtl {
             SggPtlReport.write(s, source, subset, r);
             return r;
         }
+    }
+
+    /**
+     * Stages found in --out are reused only by the run that made them: out/run.json records what
+     * decides their content, and a different run pointed at the same folder stops with an error.
+     */
+    static void guardSameRun(Spec s) {
+        Map<String, Object> id = new LinkedHashMap<>();
+        id.put("source", s.source());
+        id.put("config", s.cfg());
+        id.put("model", s.model());
+        id.put("g0_train", s.g0Train());
+        id.put("seed", s.seed());
+        String now = Json.write(id);
+        Path f = s.out().resolve("run.json");
+        try {
+            if (Files.isRegularFile(f)) {
+                if (!Files.readString(f).equals(now)) {
+                    throw new DiffudaException("--out " + s.out() + ": holds a run with other settings (see " + f
+                            + "); choose another --out");
+                }
+                return;
+            }
+        } catch (IOException e) {
+            throw new DiffudaException(f + ": " + e.getMessage(), e);
+        }
+        AtomicFiles.writeString(f, now);
     }
 
     /** g₀: source training with the noisy/masked augmentation; skipped when g0/model exists. */

@@ -34,12 +34,13 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
     /**
      * Embedded world: 64×128 scenes translated at the shipped denoiser's 32×64, three stages
      * (n = 100, 200, 300) with reverse steps at most 25 timesteps apart, 48 images per stage,
-     * K = 150 — a default run within 20 minutes on 2 CPU cores. λ = 0.5 because our CE is summed
-     * over pixels: on the shipped denoiser λ = 1.5 already adds colour noise and λ ≥ 4 turns the
-     * translation into noise (chosen by looking at translations, not by the metric).
+     * K = 150 — a default run within 20 minutes on 2 CPU cores. λ = 0.2 because our CE is summed
+     * over pixels and chosen by looking at translations, not by the metric: with the fine-tuned
+     * segmenters of later stages, λ = 0.5 turns translations into colour noise (docs/sgg-lambda-0.5.png vs docs/sgg-lambda-0.2.png),
+     * λ = 0.2 leaves them clean; with g₀, λ ≥ 1.5 adds colour noise and λ ≥ 4 destroys the image.
      */
     public static SggPtlConfig small() {
-        return new SggPtlConfig(300, 100, 25, 150, 5e-4, 0.5, "alternate", 48, 32, 64, 0.1, true, true, true, 16);
+        return new SggPtlConfig(300, 100, 25, 150, 5e-4, 0.2, "alternate", 48, 32, 64, 0.1, true, true, true, 16);
     }
 
     /**

@@ -1,0 +1,28 @@
+package org.diffuda.diffusion;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.diffuda.diffusion.schedulers.DdpmScheduler;
+import org.diffuda.diffusion.schedulers.SchedulerConfig;
+import org.junit.jupiter.api.Test;
+
+/** Peng's φⁿ tails: the full chain, and strided tails that still end on t = 0. */
+class SchedulerTailTest {
+    @Test
+    void tailsEndAtZeroAndJumpAtMostTheStride() {
+        DdpmScheduler s = new DdpmScheduler(SchedulerConfig.ddpm().withVarianceType("fixed_large"));
+        s.setTailTimesteps(5);
+        assertArrayEquals(new int[] {4, 3, 2, 1, 0}, s.timesteps());
+        s.setTailTimesteps(100, 25);
+        assertArrayEquals(new int[] {99, 74, 50, 25, 0}, s.timesteps());
+        assertEquals(5, DdpmScheduler.tailLength(100, 25));
+        s.setTailTimesteps(1, 25);
+        assertArrayEquals(new int[] {0}, s.timesteps());
+        // a jump's fixed_large variance is the β of the whole jump: 1 − ᾱ_t / ᾱ_prev
+        s.setTailTimesteps(100, 25);
+        double expected = 1 - s.noise().alphaCumprod(99) / s.noise().alphaCumprod(74);
+        assertEquals(expected, s.variance(99), 1e-9);
+        assertEquals(99, s.previousTimestep(99) + 25);
+    }
+}

@@ -48,7 +48,8 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
                 int t = r.nextInt(Math.max(1, maxT));
                 NDArray scaled = x.mul(2f).sub(1f);
                 x = noise.addNoise(scaled, m.randomNormal(scaled.getShape()), t).add(1f).div(2f);
-                int[] present = present(y);
+                long[] l = y.toLongArray();
+                int[] present = SemanticGradientGuidance.presentClasses(l, 0, l.length);
                 if (r.nextBoolean() && present.length > 0) {
                     NDArray mask = y.eq(present[r.nextInt(present.length)]);
                     x = x.mul(mask.toType(DataType.FLOAT32, false).expandDims(1));
@@ -62,15 +63,5 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
             return new NDArray[] {images, labels};
         }
         return new NDArray[] {NDArrays.concat(xs, 0), NDArrays.concat(ys, 0)};
-    }
-
-    private static int[] present(NDArray y) {
-        boolean[] seen = new boolean[Classes.NUM];
-        for (long v : y.toLongArray()) {
-            if (v >= 0 && v < Classes.NUM) {
-                seen[(int) v] = true;
-            }
-        }
-        return java.util.stream.IntStream.range(0, Classes.NUM).filter(c -> seen[c]).toArray();
     }
 }

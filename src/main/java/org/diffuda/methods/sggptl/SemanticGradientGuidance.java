@@ -43,6 +43,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
     private final int steps;
     private final Random random;
     private final List<long[]> copies; // (image, class) pairs of LCG
+    private NDArray lowLabels; // labels at the sample's resolution, made on the first LCG step
 
     /** @param labels source labels (N, H, W) int64 at the segmenter's resolution */
     public SemanticGradientGuidance(Segmenter g, NDArray labels, double lambda, Arrangement arrangement, int steps, long seed) {
@@ -80,7 +81,9 @@ public final class SemanticGradientGuidance implements SamplingHook {
     NDArray localGradient(NDArray xt) {
         NDManager root = xt.getManager();
         long[] s = xt.getShape().getShape();
-        NDArray lowLabels = resizeLabels(labels, s[2], s[3]);
+        if (lowLabels == null) {
+            lowLabels = resizeLabels(labels, s[2], s[3]); // lives with the labels, not the step
+        }
         NDArray total = root.zeros(xt.getShape());
         for (int k0 = 0; k0 < copies.size(); k0 += CHUNK) {
             List<long[]> chunk = copies.subList(k0, Math.min(copies.size(), k0 + CHUNK));
@@ -150,19 +153,22 @@ public final class SemanticGradientGuidance implements SamplingHook {
         int per = (int) (shape[1] * shape[2]);
         List<long[]> out = new ArrayList<>();
         for (int i = 0; i < shape[0]; i++) {
-            boolean[] seen = new boolean[Classes.NUM];
-            for (int p = 0; p < per; p++) {
-                long v = l[i * per + p];
-                if (v >= 0 && v < Classes.NUM) {
-                    seen[(int) v] = true;
-                }
-            }
-            for (int c = 0; c < Classes.NUM; c++) {
-                if (seen[c]) {
-                    out.add(new long[] {i, c});
-                }
+            for (int c : presentClasses(l, i * per, (i + 1) * per)) {
+                out.add(new long[] {i, c});
             }
         }
         return out;
+    }
+
+    /** The train ids (0..18) that occur in {@code labels[from, to)}, ascending. */
+    static int[] presentClasses(long[] labels, int from, int to) {
+        boolean[] seen = new boolean[Classes.NUM];
+        for (int p = from; p < to; p++) {
+            long v = labels[p];
+            if (v >= 0 && v < Classes.NUM) {
+                seen[(int) v] = true;
+            }
+        }
+        return java.util.stream.IntStream.range(0, Classes.NUM).filter(c -> seen[c]).toArray();
     }
 }

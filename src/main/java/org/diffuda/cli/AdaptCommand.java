@@ -71,6 +71,8 @@ public final class AdaptCommand implements Runnable {
         Double finetuneLr;
         @Option(names = "--scale", description = "Guidance scale lambda.")
         Double scale;
+        @Option(names = "--variance", description = "Sigma of the reverse steps: fixed_large (beta_t, the paper) or fixed_small (posterior variance; small profile).")
+        String variance;
         @Option(names = "--guidance", description = "alternate, local-then-global, global-then-local, random, local (w/o GSG), global (w/o LCG).")
         String guidance;
         @Option(names = "--images", description = "Source images translated per stage (0: all).")
@@ -111,6 +113,12 @@ public final class AdaptCommand implements Runnable {
                 c = finetuneIters == null ? c.singleStage() : c.withProgressive(false);
             }
             c = c.withSourceTerm(!noSourceTerm);
+            if (variance != null) {
+                if (!variance.equals("fixed_small") && !variance.equals("fixed_large")) {
+                    throw new DiffudaException("--variance " + variance + ": must be fixed_small or fixed_large");
+                }
+                c = c.withVariance(variance);
+            }
             int[] hw = translateSize == null ? new int[] {c.translateHeight(), c.translateWidth()} : Sizes.parse(translateSize, "--translate-size");
             return c.withTranslation(images == null ? c.translateImages() : images, hw[0], hw[1], c.batch());
         }

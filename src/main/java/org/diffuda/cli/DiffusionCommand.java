@@ -60,6 +60,8 @@ public final class DiffusionCommand implements Runnable {
         String size;
         @Option(names = "--prediction", defaultValue = "epsilon", description = "epsilon or v_prediction.")
         String prediction;
+        @Option(names = "--init", description = "Continue from this pixel DDPM folder's U-Net (its config wins over --size's sample_size).")
+        Path init;
 
         @Override
         public void run() {
@@ -75,7 +77,7 @@ public final class DiffusionCommand implements Runnable {
             UNet2DConfig uc = new UNet2DConfig(base.className(), hw[0], base.inChannels(), base.outChannels(), base.downBlockTypes(),
                     base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(), base.attentionHeadDim(),
                     base.normNumGroups(), base.normEps(), base.flipSinToCos(), base.freqShift(), base.dropout());
-            PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad);
+            PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad, init);
             List<double[]> pts = new ArrayList<>();
             for (DiffusionTrainer.Step st : t.history()) {
                 pts.add(new double[] {st.iter(), st.loss()});

@@ -58,6 +58,8 @@ public final class TranslateCommand implements Runnable {
         int steps;
         @Option(names = "--step-stride", defaultValue = "25", description = "Reverse steps at most r timesteps apart (1: the full chain; default: ${DEFAULT-VALUE}).")
         int stepStride;
+        @Option(names = "--variance", defaultValue = "fixed_small", description = "Sigma of the reverse steps: fixed_small (posterior variance of each step or jump) or fixed_large (beta_t, the paper's, for --step-stride 1) (default: ${DEFAULT-VALUE}).")
+        String variance;
         @Option(names = "--size", defaultValue = "32x64", description = "Denoiser working size HxW (default: ${DEFAULT-VALUE}).")
         String size;
         @Option(names = "--batch", defaultValue = "16")
@@ -70,6 +72,9 @@ public final class TranslateCommand implements Runnable {
             int[] hw = Sizes.parse(size, "--size");
             if (steps < 1 || steps > 1000 || stepStride < 1) {
                 throw new DiffudaException("--steps " + steps + " / --step-stride " + stepStride + ": need 1 <= steps <= 1000, stride >= 1");
+            }
+            if (!variance.equals("fixed_small") && !variance.equals("fixed_large")) {
+                throw new DiffudaException("--variance " + variance + ": must be fixed_small or fixed_large");
             }
             Arrangement a = "none".equals(guidance) ? null : Arrangement.parse(guidance);
             if (a != null && segmenter == null) {
@@ -90,7 +95,7 @@ public final class TranslateCommand implements Runnable {
                 SchedulerConfig sc = PixelDdpm.scheduler(denoiser);
                 Segmenter g = segmenter == null ? null : SegModels.load(segmenter, m);
                 TranslatedDataset.write(out, ds, idx, batch, bad, steps, (x, y, b) -> Translator.translate(unet, sc, g, x, y,
-                        new Translator.Options(steps, stepStride, scale, a, hw[0], hw[1], Rng.mix(common.seed, 0x7A, steps, b))));
+                        new Translator.Options(steps, stepStride, scale, a, hw[0], hw[1], Rng.mix(common.seed, 0x7A, steps, b), variance)));
             }
             List<BufferedImage> cells = new ArrayList<>();
             for (int i = 0; i < Math.min(6, n); i++) {

@@ -25,4 +25,17 @@ class SchedulerTailTest {
         assertEquals(expected, s.variance(99), 1e-9);
         assertEquals(99, s.previousTimestep(99) + 25);
     }
+
+    @Test
+    void fixedSmallJumpVarianceIsThePosteriorOfTheJumpAndSmallerNearZero() {
+        DdpmScheduler large = new DdpmScheduler(SchedulerConfig.ddpm().withVarianceType("fixed_large"));
+        DdpmScheduler small = new DdpmScheduler(SchedulerConfig.ddpm().withVarianceType("fixed_small"));
+        large.setTailTimesteps(100, 25);
+        small.setTailTimesteps(100, 25);
+        double a50 = small.noise().alphaCumprod(50), a25 = small.noise().alphaCumprod(25);
+        double beta = 1 - a50 / a25;
+        assertEquals((1 - a25) / (1 - a50) * beta, small.variance(50), 1e-9);
+        // why the strided small profile samples with β̃: near t = 0 a jump's β is over 3× its posterior variance
+        org.junit.jupiter.api.Assertions.assertTrue(large.variance(50) > 3 * small.variance(50));
+    }
 }

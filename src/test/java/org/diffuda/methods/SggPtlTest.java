@@ -57,7 +57,7 @@ class SggPtlTest {
 
     /** N = 20 in two stages, reverse steps ≤ 5 apart, K = 3, 4 images at 16×32. */
     static SggPtlConfig tiny() {
-        return new SggPtlConfig(20, 10, 5, 3, 1e-3, 0.5, "alternate", 4, 16, 32, 0.5, true, true, true, 2);
+        return new SggPtlConfig(20, 10, 5, 3, 1e-3, 0.5, "alternate", 4, 16, 32, 0.5, true, true, true, 2, "fixed_small");
     }
 
     static Map<String, Safetensors.Tensor> weights(Path model) {

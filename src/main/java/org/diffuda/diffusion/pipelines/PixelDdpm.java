@@ -35,13 +35,25 @@ public final class PixelDdpm {
 
     public static Trained train(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
                                 long seed, BadInput bad) {
+        return train(data, out, uc, sc, c, seed, bad, null);
+    }
+
+    /**
+     * As above; with {@code init} (a pixel DDPM folder) training continues from its U-Net weights
+     * and config instead of a fresh initialisation (fresh optimiser, EMA starting at those weights).
+     */
+    public static Trained train(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
+                                long seed, BadInput bad, Path init) {
         long t0 = System.nanoTime();
         Engines.seed(seed);
         List<DiffusionTrainer.Step> history = new ArrayList<>();
         try (NDManager m = Engines.engine().newBaseManager()) {
-            UNet2DModel unet = new UNet2DModel(uc).init(m);
+            UNet2DModel unet = init == null ? new UNet2DModel(uc).init(m) : load(init, m);
             Map<String, Object> cfg = new LinkedHashMap<>();
-            cfg.put("unet", uc);
+            cfg.put("unet", unet.config());
+            if (init != null) {
+                cfg.put("init", init.toString());
+            }
             cfg.put("scheduler", sc);
             cfg.put("train", c);
             Ema ema = new DiffusionTrainer(unet, Scheduler.create(sc).noise(), sc.predictionType(), c, seed)

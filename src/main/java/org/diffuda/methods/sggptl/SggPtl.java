@@ -181,7 +181,7 @@ public final class SggPtl {
             Arrangement a = c.guided() ? Arrangement.parse(c.arrangement()) : null;
             TranslatedDataset.write(translated, source, subset, c.batch(), s.bad(), n, (images, labels, batchIndex) ->
                     Translator.translate(unet, sc, g, images, labels, new Translator.Options(n, c.stepStride(), c.lambda(), a,
-                            c.translateHeight(), c.translateWidth(), Rng.mix(s.seed(), 0x7A, n, batchIndex))));
+                            c.translateHeight(), c.translateWidth(), Rng.mix(s.seed(), 0x7A, n, batchIndex), c.variance())));
         }
         double translateSecs = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();

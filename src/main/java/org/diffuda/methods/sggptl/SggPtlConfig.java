@@ -12,7 +12,7 @@ import java.util.List;
  * @param stepStride       reverse steps visit every r-th timestep (the paper: 1, the full chain)
  * @param finetuneIters    K: fine-tuning iterations per stage (300)
  * @param finetuneLr       AdamW learning rate of the fine-tuning stages (warm-up K/10, poly 1.0)
- * @param lambda           guidance scale λ (80); Σ = β_t (fixed_large)
+ * @param lambda           guidance scale λ (80); the mean moves by λ·Σ·(−∇ CE)
  * @param arrangement      how LCG and GSG steps alternate (alternate)
  * @param translateImages  how many source images are translated per stage (0: all)
  * @param translateHeight  the denoiser's working size; images are resized to it and back (0: as loaded)
@@ -21,14 +21,17 @@ import java.util.List;
  * @param progressive      false: "w/o PTL" — a single stage at n = N
  * @param sourceTerm       false: fine-tune on CE(X^n) only
  * @param batch            images per translation batch
+ * @param variance         Σ of the reverse steps, both the sampling noise and the guidance step:
+ *                         "fixed_large" (β_t, the paper, with the full chain) or "fixed_small"
+ *                         (the posterior variance β̃_t of each step or jump)
  */
 public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int finetuneIters, double finetuneLr,
                            double lambda, String arrangement, int translateImages, int translateHeight,
                            int translateWidth, double noisyFraction, boolean guided, boolean progressive,
-                           boolean sourceTerm, int batch) {
+                           boolean sourceTerm, int batch, String variance) {
 
     public static SggPtlConfig real() {
-        return new SggPtlConfig(600, 1, 1, 300, 6e-5, 80, "alternate", 0, 0, 0, 0.1, true, true, true, 4);
+        return new SggPtlConfig(600, 1, 1, 300, 6e-5, 80, "alternate", 0, 0, 0, 0.1, true, true, true, 4, "fixed_large");
     }
 
     /**
@@ -38,9 +41,12 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
      * over pixels and chosen by looking at translations, not by the metric: with the fine-tuned
      * segmenters of later stages, λ = 0.5 turns translations into colour noise (docs/sgg-lambda-0.5.png vs docs/sgg-lambda-0.2.png),
      * λ = 0.2 leaves them clean; with g₀, λ ≥ 1.5 adds colour noise and λ ≥ 4 destroys the image.
+     * Σ = β̃ (fixed_small): with 25-step jumps, β of a jump is up to 3.3× its posterior variance
+     * near t = 0, and φⁿ of a *target* image came back as colour noise even at n = 50, while the
+     * full chain (stride 1, where β ≈ β̃) returned it clean (docs/sgg-variance.png).
      */
     public static SggPtlConfig small() {
-        return new SggPtlConfig(300, 100, 25, 150, 5e-4, 0.2, "alternate", 48, 32, 64, 0.1, true, true, true, 16);
+        return new SggPtlConfig(300, 100, 25, 150, 5e-4, 0.2, "alternate", 48, 32, 64, 0.1, true, true, true, 16, "fixed_small");
     }
 
     /**
@@ -67,31 +73,39 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
 
     public SggPtlConfig withMaxSteps(int n, int stride, int stepStride) {
         return new SggPtlConfig(n, stride, stepStride, finetuneIters, finetuneLr, lambda, arrangement, translateImages,
-                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
     }
 
     public SggPtlConfig withFinetune(int iters, double lr) {
         return new SggPtlConfig(maxSteps, stageStride, stepStride, iters, lr, lambda, arrangement, translateImages,
-                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
     }
 
     public SggPtlConfig withGuidance(boolean guided, String arrangement, double lambda) {
         return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch);
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
     }
 
     public SggPtlConfig withProgressive(boolean p) {
         return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, p, sourceTerm, batch);
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, p, sourceTerm, batch, variance);
     }
 
     public SggPtlConfig withSourceTerm(boolean s) {
         return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, s, batch);
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, s, batch, variance);
     }
 
     public SggPtlConfig withTranslation(int images, int height, int width, int batch) {
         return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                images, height, width, noisyFraction, guided, progressive, sourceTerm, batch);
+                images, height, width, noisyFraction, guided, progressive, sourceTerm, batch, variance);
+    }
+
+    public SggPtlConfig withVariance(String v) {
+        if (!v.equals("fixed_large") && !v.equals("fixed_small")) {
+            throw new IllegalArgumentException("variance must be fixed_large or fixed_small, not '" + v + "'");
+        }
+        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
+                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, v);
     }
 }

@@ -14,14 +14,17 @@ import org.diffuda.util.Engines;
 /**
  * φⁿ with optional SGG: diffuse the source n steps in closed form, then run the target
  * denoiser's reverse chain back to t = 0, the segmenter steering each mean toward the source
- * labels. Σ = β_t (fixed_large) as the paper specifies, whatever the denoiser's scheduler says.
+ * labels. Σ is chosen by the caller (the paper: β_t, fixed_large), whatever the denoiser's
+ * scheduler says.
  */
 public final class Translator {
     /**
      * @param arrangement null: unguided φⁿ (baseline, "w/o SGG")
      * @param height      the denoiser's working size (0: the images' own)
+     * @param variance    "fixed_large" (Σ = β_t) or "fixed_small" (Σ = β̃_t), for sampling and guidance alike
      */
-    public record Options(int n, int stepStride, double lambda, Arrangement arrangement, int height, int width, long seed) {}
+    public record Options(int n, int stepStride, double lambda, Arrangement arrangement, int height, int width, long seed,
+                          String variance) {}
 
     private Translator() {}
 
@@ -34,7 +37,7 @@ public final class Translator {
         long[] s = images.getShape().getShape();
         long h = o.height() > 0 ? o.height() : s[2], w = o.width() > 0 ? o.width() : s[3];
         NDArray x0 = Ops.resize(images, h, w, Ops.BILINEAR).mul(2f).sub(1f);
-        DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType("fixed_large"));
+        DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType(o.variance()));
         scheduler.setTailTimesteps(o.n(), o.stepStride());
         int[] ts = scheduler.timesteps();
         Engines.seed(o.seed());

@@ -159,4 +159,20 @@ class SggPtlTest {
             assertTrue(masked >= 1 && masked < changed, "about half of those masked: " + masked + " of " + changed);
         }
     }
+
+    @Test
+    void aDenoiserContinuesFromAnotherFolder() {
+        Path b = tmp.resolve("bench");
+        List<Dataset> target = List.of(Readers.folder(b.resolve("real/train"), BadInput.strict()));
+        Path first = tmp.resolve("ddpm-a"), cont = tmp.resolve("ddpm-b");
+        PixelDdpm.train(target, first, SemanticGradientGuidanceTest.UNET, SchedulerConfig.ddpm(),
+                new DiffusionTrainConfig(2, 2, 16, 32, 5e-4, 0, 1, 0.999, 0, 1, 2), 1, BadInput.strict());
+        // lr 0: one more iteration must leave the loaded weights exactly as they were
+        PixelDdpm.train(target, cont, SemanticGradientGuidanceTest.UNET, SchedulerConfig.ddpm(),
+                new DiffusionTrainConfig(1, 2, 16, 32, 0, 0, 1, 0.999, 0, 0, 2), 2, BadInput.strict(), first);
+        Map<String, Safetensors.Tensor> wa = Safetensors.read(first.resolve("unet/diffusion_pytorch_model.safetensors")).tensors();
+        Map<String, Safetensors.Tensor> wb = Safetensors.read(cont.resolve("unet/diffusion_pytorch_model.safetensors")).tensors();
+        assertEquals(wa.keySet(), wb.keySet());
+        wa.forEach((k, t) -> assertArrayEquals(t.toFloats(), wb.get(k).toFloats(), 0f, k));
+    }
 }

@@ -118,6 +118,7 @@ public final class SegTrainer {
         long t0 = System.nanoTime();
         NDManager root = model.getParameters().get(0).getValue().getArray().getManager();
         ParamNames.trainable(model).values().forEach(p -> p.getArray().setRequiresGradient(true));
+        opt.zeroGradients();
         int workers = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() - 1));
         try (Loader loader = new Loader(data, Loader.epochSampler(data, seed), cfg.batchSize(), pipeline(cfg), seed,
                 start, workers, 4, bad);

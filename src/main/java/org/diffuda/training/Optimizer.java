@@ -77,6 +77,22 @@ public final class Optimizer {
     }
 
     /**
+     * Zeroes the parameters' gradient buffers. Trainers call it before their first step: a
+     * backward pass run before training (SGG differentiates through the segmenter it will then
+     * fine-tune) leaves gradients there, and step() would apply them as part of the first batch's.
+     */
+    public void zeroGradients() {
+        for (Parameter p : params.values()) {
+            NDArray w = p.getArray();
+            if (w.hasGradient()) {
+                NDArray g = w.getGradient();
+                g.set(java.nio.ByteBuffer.allocate((int) g.size() * 4)); // not g − g: a stale inf would stay NaN
+                g.close();
+            }
+        }
+    }
+
+    /**
      * One update from the gradients accumulated by backward(); zeroes them afterwards. Must run
      * outside a GradientCollector (torch's no-grad mode) so in-place updates are allowed.
      */

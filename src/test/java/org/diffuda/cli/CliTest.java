@@ -135,5 +135,9 @@ class CliTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--guidance sideways"), bad.err());
         assertFalse(Files.exists(tmp.resolve("x")), "nothing written on bad options");
+        Run badVar = run("adapt", "sgg-ptl", "--out", tmp.resolve("x").toString(), "--variance", "fixed_medium");
+        assertEquals(2, badVar.code());
+        assertTrue(badVar.err().contains("--variance fixed_medium") && badVar.err().strip().lines().count() == 1, badVar.err());
+        assertFalse(Files.exists(tmp.resolve("x")), "nothing written on bad options");
     }
 }

@@ -139,4 +139,30 @@ class SemanticGradientGuidanceTest {
             }
         }
     }
+
+    /**
+     * The guide is the model PTL fine-tunes next: guidance must leave nothing in its gradient
+     * buffers, even when its parameters are trainable (as a freshly loaded model's are).
+     */
+    @Test
+    void guidanceLeavesNoGradientInTheSegmenter() {
+        Engines.seed(14);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            NDArray y = labels(m);
+            Segmenter g = SegModels.create(SEG, m);
+            var params = org.diffuda.nn.ParamNames.trainable(g);
+            params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            NDArray xt = m.randomNormal(new Shape(1, 3, 16, 32));
+            for (Arrangement a : List.of(Arrangement.GLOBAL_ONLY, Arrangement.LOCAL_ONLY)) {
+                NDArray moved = new SemanticGradientGuidance(g, y, 50, a, 1, 0).guideMean(0, 10, xt, xt, 0.01).sub(xt);
+                assertTrue(moved.abs().max().getFloat() > 0, a + " guided the sample");
+            }
+            params.forEach((k, p) -> {
+                NDArray w = p.getArray();
+                if (w.hasGradient()) {
+                    assertEquals(0f, w.getGradient().abs().max().getFloat(), 0f, k + " holds a gradient after guidance");
+                }
+            });
+        }
+    }
 }

@@ -25,7 +25,13 @@ import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.methods.sggptl.NoisyMaskedAugment;
 import org.diffuda.methods.sggptl.SggPtl;
 import org.diffuda.methods.sggptl.SggPtlConfig;
+import ai.djl.ndarray.types.DataType;
 import org.diffuda.nn.Safetensors;
+import org.diffuda.nn.StateDict;
+import org.diffuda.segmentation.Losses;
+import org.diffuda.segmentation.SegTrainer;
+import org.diffuda.segmentation.models.SegModels;
+import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.segmentation.Evaluator;
 import org.diffuda.segmentation.TrainConfig;
 import org.diffuda.util.Engines;
@@ -174,5 +180,29 @@ class SggPtlTest {
         Map<String, Safetensors.Tensor> wb = Safetensors.read(cont.resolve("unet/diffusion_pytorch_model.safetensors")).tensors();
         assertEquals(wa.keySet(), wb.keySet());
         wa.forEach((k, t) -> assertArrayEquals(t.toFloats(), wb.get(k).toFloats(), 0f, k));
+    }
+
+    /** A backward pass before training (SGG's, through the same g) must not leak into the first step. */
+    @Test
+    void fineTuningIgnoresGradientsLeftByEarlierBackwardPasses() {
+        Path b = tmp.resolve("bench");
+        List<Dataset> sim = List.of(Readers.folder(b.resolve("sim/train"), BadInput.strict()));
+        TrainConfig tc = new TrainConfig(2, 2, 32, 64, 1, 1, "adamw", 1e-3, 0.01, 0, 1, 1.0, 10, 0, false, 1.0, 2);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            Engines.seed(5);
+            Segmenter clean = SegModels.create(SemanticGradientGuidanceTest.SEG, m);
+            Engines.seed(5);
+            Segmenter stale = SegModels.create(SemanticGradientGuidanceTest.SEG, m);
+            var params = org.diffuda.nn.ParamNames.trainable(stale);
+            params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            NDArray x = m.randomUniform(0f, 1f, new Shape(1, 3, 32, 64));
+            try (var gc = Engines.engine().newGradientCollector()) {
+                gc.backward(Losses.crossEntropySum(stale.logits(x, false), m.zeros(new Shape(1, 32, 64), DataType.INT64)));
+            }
+            new SegTrainer(clean, tc, 9).train(sim, tmp.resolve("ft-clean"), Map.of(), BadInput.strict(), 0);
+            new SegTrainer(stale, tc, 9).train(sim, tmp.resolve("ft-stale"), Map.of(), BadInput.strict(), 0);
+            Map<String, Safetensors.Tensor> a = StateDict.of(clean), s2 = StateDict.of(stale);
+            a.forEach((k, t) -> assertArrayEquals(t.toFloats(), s2.get(k).toFloats(), 0f, k));
+        }
     }
 }

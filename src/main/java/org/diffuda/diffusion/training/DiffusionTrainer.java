@@ -95,6 +95,7 @@ public final class DiffusionTrainer {
             history.addAll(st.history());
         }
         params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+        opt.zeroGradients();
         NDManager root = params.values().iterator().next().getArray().getManager();
         long t0 = System.nanoTime();
         int T = schedule.size();

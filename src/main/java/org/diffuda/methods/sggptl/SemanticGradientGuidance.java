@@ -48,6 +48,9 @@ public final class SemanticGradientGuidance implements SamplingHook {
     /** @param labels source labels (N, H, W) int64 at the segmenter's resolution */
     public SemanticGradientGuidance(Segmenter g, NDArray labels, double lambda, Arrangement arrangement, int steps, long seed) {
         this.g = g;
+        // only ∇_x is wanted: with trainable parameters (a loaded model's are) every guided step
+        // would also pile ∇_θ CE into g's gradient buffers — the same g is fine-tuned next
+        org.diffuda.nn.ParamNames.trainable(g).values().forEach(p -> p.getArray().setRequiresGradient(false));
         this.labels = labels;
         this.lambda = lambda;
         this.arrangement = arrangement;

@@ -86,7 +86,9 @@ public final class Optimizer {
             NDArray w = p.getArray();
             if (w.hasGradient()) {
                 NDArray g = w.getGradient();
-                g.set(java.nio.ByteBuffer.allocate((int) g.size() * 4)); // not g − g: a stale inf would stay NaN
+                // an in-place fill, not g − g (a stale inf would stay NaN) and not set(buffer): the
+                // buffer would back the gradient tensor, and this handle is closed right away
+                g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
                 g.close();
             }
         }
@@ -118,7 +120,7 @@ public final class Optimizer {
             if (!Double.isFinite(norm)) {
                 // an overflow somewhere: applying it would poison the weights and the moments for good
                 // (g − g would stay NaN where g is inf, so the gradient buffers are overwritten with zeros)
-                grads.values().forEach(g -> g.set(java.nio.ByteBuffer.allocate((int) g.size() * 4)));
+                grads.values().forEach(g -> g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f));
                 step--;
                 skipped++;
                 return false;

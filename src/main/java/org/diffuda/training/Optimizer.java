@@ -86,8 +86,8 @@ public final class Optimizer {
             NDArray w = p.getArray();
             if (w.hasGradient()) {
                 NDArray g = w.getGradient();
-                // an in-place fill, not g − g (a stale inf would stay NaN) and not set(buffer): the
-                // buffer would back the gradient tensor, and this handle is closed right away
+                // an in-place fill, not g − g (a stale inf would stay NaN) and not set(buffer), which
+                // on this just-fetched, soon-closed handle crashed the JVM (SIGSEGV) after PTL stage 1
                 g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
                 g.close();
             }

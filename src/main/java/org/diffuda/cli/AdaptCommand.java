@@ -114,9 +114,6 @@ public final class AdaptCommand implements Runnable {
             }
             c = c.withSourceTerm(!noSourceTerm);
             if (variance != null) {
-                if (!variance.equals("fixed_small") && !variance.equals("fixed_large")) {
-                    throw new DiffudaException("--variance " + variance + ": must be fixed_small or fixed_large");
-                }
                 c = c.withVariance(variance);
             }
             int[] hw = translateSize == null ? new int[] {c.translateHeight(), c.translateWidth()} : Sizes.parse(translateSize, "--translate-size");

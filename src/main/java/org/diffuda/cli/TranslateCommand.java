@@ -16,6 +16,7 @@ import org.diffuda.diffusion.pipelines.PixelDdpm;
 import org.diffuda.diffusion.schedulers.SchedulerConfig;
 import org.diffuda.methods.sggptl.Arrangement;
 import org.diffuda.methods.sggptl.TranslatedDataset;
+import org.diffuda.methods.sggptl.SggPtlConfig;
 import org.diffuda.methods.sggptl.Translator;
 import org.diffuda.report.ImageGrid;
 import org.diffuda.segmentation.models.SegModels;
@@ -73,9 +74,7 @@ public final class TranslateCommand implements Runnable {
             if (steps < 1 || steps > 1000 || stepStride < 1) {
                 throw new DiffudaException("--steps " + steps + " / --step-stride " + stepStride + ": need 1 <= steps <= 1000, stride >= 1");
             }
-            if (!variance.equals("fixed_small") && !variance.equals("fixed_large")) {
-                throw new DiffudaException("--variance " + variance + ": must be fixed_small or fixed_large");
-            }
+            SggPtlConfig.checkVariance(variance);
             Arrangement a = "none".equals(guidance) ? null : Arrangement.parse(guidance);
             if (a != null && segmenter == null) {
                 throw new DiffudaException("--segmenter: required for guidance '" + guidance + "' (or pass --guidance none)");

@@ -101,10 +101,16 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
                 images, height, width, noisyFraction, guided, progressive, sourceTerm, batch, variance);
     }
 
-    public SggPtlConfig withVariance(String v) {
-        if (!v.equals("fixed_large") && !v.equals("fixed_small")) {
-            throw new IllegalArgumentException("variance must be fixed_large or fixed_small, not '" + v + "'");
+    /** {@code v} if it names a Σ choice; otherwise a one-line user error naming --variance. */
+    public static String checkVariance(String v) {
+        if (!"fixed_large".equals(v) && !"fixed_small".equals(v)) {
+            throw new org.diffuda.util.DiffudaException("--variance " + v + ": must be fixed_small or fixed_large");
         }
+        return v;
+    }
+
+    public SggPtlConfig withVariance(String v) {
+        checkVariance(v);
         return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
                 translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, v);
     }

@@ -117,6 +117,36 @@ class SggPtlTest {
         assertTrue(e.getMessage().contains("other settings"), e.getMessage());
     }
 
+    /**
+     * g_n guides the next stage, so stage fine-tuning keeps the noisy/masked augmentation: with g₀
+     * and the denoiser shared, the stage's translations are the same whatever the noised share,
+     * and only the fine-tuned weights depend on it.
+     */
+    @Test
+    void stageFineTuningKeepsTheNoisyMaskedAugmentation() throws Exception {
+        Path none = tmp.resolve("aug-none"), all = tmp.resolve("aug-all");
+        SggPtlConfig c = tiny().withMaxSteps(10, 10, 5);
+        SggPtl.run(spec(none, withNoisyFraction(c, 0)));
+        SggPtl.Spec s = spec(all, withNoisyFraction(c, 1));
+        SggPtl.run(new SggPtl.Spec(s.source(), s.target(), s.val(), all, none.resolve("denoiser"), none.resolve("g0"), s.model(),
+                s.g0Train(), s.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining()));
+        Dataset ta = Readers.folder(none.resolve("translated"), BadInput.strict());
+        Dataset tb = Readers.folder(all.resolve("translated"), BadInput.strict());
+        for (int i = 0; i < ta.size(); i++) {
+            assertArrayEquals(ta.load(i).image(), tb.load(i).image(), 0f, "translation does not depend on the noised share");
+        }
+        var wa = weights(none.resolve("model"));
+        var wb = weights(all.resolve("model"));
+        boolean differ = wa.keySet().stream().anyMatch(k -> !java.util.Arrays.equals(wa.get(k).data(), wb.get(k).data()));
+        assertTrue(differ, "fine-tuning with every image noised/masked must train other weights than with none");
+    }
+
+    static SggPtlConfig withNoisyFraction(SggPtlConfig c, double f) {
+        return new SggPtlConfig(c.maxSteps(), c.stageStride(), c.stepStride(), c.finetuneIters(), c.finetuneLr(), c.lambda(),
+                c.arrangement(), c.translateImages(), c.translateHeight(), c.translateWidth(), f, c.guided(), c.progressive(),
+                c.sourceTerm(), c.batch(), c.variance());
+    }
+
     @Test
     void stagesFollowTheStride() {
         assertEquals(List.of(100, 200, 300), SggPtlConfig.small().stages());

@@ -16,7 +16,7 @@ import java.util.List;
  * @param arrangement      how LCG and GSG steps alternate (alternate)
  * @param translateImages  how many source images are translated per stage (0: all)
  * @param translateHeight  the denoiser's working size; images are resized to it and back (0: as loaded)
- * @param noisyFraction    share of g₀'s training images that are noised and masked (0.1)
+ * @param noisyFraction    share of g's training images (g₀ and every stage) that are noised and masked (0.1)
  * @param guided           false: "w/o SGG" — translations are unguided φⁿ
  * @param progressive      false: "w/o PTL" — a single stage at n = N
  * @param sourceTerm       false: fine-tune on CE(X^n) only

@@ -16,8 +16,9 @@ import org.diffuda.util.Rng;
  * The segmenter's augmentation (Peng et al. §4.3), in g₀'s training and every PTL stage's: a
  * fraction of the training images is replaced by its forward-diffused x_t (t uniform below the
  * largest translation step n) and cut to one random class present in its label (other pixels
- * zero, labels 255) — the inputs g meets inside the guidance. We mask half of the noised images and leave the other half whole, so g also sees
- * the whole noisy images GSG shows it (the paper does not say which; ours covers both).
+ * zero, labels 255) — the inputs g meets inside the guidance. We mask half of the noised images
+ * and leave the other half whole, so g also sees the whole noisy images GSG shows it (the paper
+ * does not say which; ours covers both).
  */
 public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
     private final NoiseSchedule noise;

@@ -49,6 +49,22 @@ public final class AtomicFiles {
         }
     }
 
+    /** Copies the folder {@code from} to {@code to} through a temporary sibling. */
+    public static void copyTree(Path from, Path to) {
+        write(to, tmp -> {
+            try (Stream<Path> walk = Files.walk(from)) {
+                for (Path p : (Iterable<Path>) walk::iterator) {
+                    Path dst = tmp.resolve(from.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(dst);
+                    } else {
+                        Files.copy(p, dst);
+                    }
+                }
+            }
+        });
+    }
+
     public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) {
             return;

@@ -128,17 +128,7 @@ class SggPtlTest {
         Path none = tmp.resolve("aug-none"), all = tmp.resolve("aug-all");
         SggPtlConfig c = tiny().withMaxSteps(10, 10, 5);
         SggPtl.run(spec(none, withNoisyFraction(c, 0)));
-        Path from = none.resolve("stages/n-0010/translated"), to = all.resolve("stages/n-0010/translated");
-        try (var walk = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) walk::iterator) {
-                Path dst = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(dst);
-                } else {
-                    Files.copy(p, dst);
-                }
-            }
-        }
+        org.diffuda.util.AtomicFiles.copyTree(none.resolve("stages/n-0010/translated"), all.resolve("stages/n-0010/translated"));
         SggPtl.Spec s = spec(all, withNoisyFraction(c, 1));
         SggPtl.run(new SggPtl.Spec(s.source(), s.target(), s.val(), all, none.resolve("denoiser"), none.resolve("g0"), s.model(),
                 s.g0Train(), s.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining()));

@@ -250,23 +250,9 @@ public final class SggPtl {
         if (Files.isDirectory(to)) {
             return;
         }
-        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
         try {
-            if (Files.exists(tmp)) {
-                AtomicFiles.deleteRecursively(tmp);
-            }
-            try (var walk = Files.walk(from)) {
-                for (Path p : (Iterable<Path>) walk::iterator) {
-                    Path dst = tmp.resolve(from.relativize(p).toString());
-                    if (Files.isDirectory(p)) {
-                        Files.createDirectories(dst);
-                    } else {
-                        Files.copy(p, dst);
-                    }
-                }
-            }
-            Files.move(tmp, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
+            AtomicFiles.copyTree(from, to);
+        } catch (java.io.UncheckedIOException e) {
             throw new DiffudaException(to + ": " + e.getMessage(), e);
         }
     }

@@ -121,7 +121,7 @@ class SggPtlTest {
      * g_n guides the next stage, so stage fine-tuning keeps the noisy/masked augmentation: with g₀,
      * the denoiser and the stage's translated images shared, only the noised share differs, and
      * the fine-tuned weights must differ with it. (The translated folder is copied rather than
-     * re-made: guided translation is reproducible only to a grey level across processes.)
+     * re-made: two identical guided translations once differed by a grey level.)
      */
     @Test
     void stageFineTuningKeepsTheNoisyMaskedAugmentation() throws Exception {

@@ -157,7 +157,7 @@ public final class SggPtl {
         Engines.seed(s.seed());
         try (NDManager m = Engines.engine().newBaseManager()) {
             Segmenter g = SegModels.create(s.model(), m);
-            var augment = new NoisyMaskedAugment(Scheduler.create(sc).noise(), s.cfg().noisyFraction(), s.cfg().maxSteps(), s.seed());
+            var augment = augment(s.cfg(), sc, s.seed());
             Map<String, Object> config = SegTrainer.config(s.model(), s.g0Train(), s.seed());
             var res = new SegTrainer(g, s.g0Train(), s.seed()).withAugment(augment)
                     .train(List.of(source), dir.resolve("checkpoint"), config, s.bad(), 0);
@@ -203,8 +203,7 @@ public final class SggPtl {
         // "during the training of the segmentation model" because SGG needs g to classify noisy,
         // masked x_t. Without it, g₂-guided X³⁰⁰ agreed less with the source labels than
         // g₀-guided X³⁰⁰ (oracle mIoU 18.5/14.7 vs 19.3/20.5, seeds 0/1).
-        var augment = new NoisyMaskedAugment(Scheduler.create(sc).noise(), c.noisyFraction(), c.maxSteps(), seed);
-        SegTrainer.Result res = new SegTrainer(g, ft, seed).withAugment(augment)
+        SegTrainer.Result res = new SegTrainer(g, ft, seed).withAugment(augment(c, sc, seed))
                 .train(data, dir.resolve("checkpoint"), config, s.bad(), 0);
         Checkpoint.save(dir.resolve("model"), config, g, null, null);
         double ftSecs = (System.nanoTime() - t1) / 1e9;
@@ -218,6 +217,11 @@ public final class SggPtl {
                 String.format("%.0f", translateSecs), String.format("%.0f", ftSecs),
                 ev == null ? "" : String.format(", mIoU19 %.2f", ev.miou19()));
         return st;
+    }
+
+    /** The noisy/masked augmentation every training of g uses (g₀ and each stage). */
+    static NoisyMaskedAugment augment(SggPtlConfig c, SchedulerConfig sc, long seed) {
+        return new NoisyMaskedAugment(Scheduler.create(sc).noise(), c.noisyFraction(), c.maxSteps(), seed);
     }
 
     /** Fine-tuning recipe of a stage: g₀'s recipe with K iterations, the stage lr and a K/10 warm-up. */

@@ -1,5 +1,6 @@
 package org.diffuda.data;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -29,7 +30,7 @@ public record Batch(List<Sample> samples, int height, int width) {
         for (int i = 0; i < size(); i++) {
             System.arraycopy(samples.get(i).image(), 0, all, i * per, per);
         }
-        return m.create(all, new Shape(size(), 3, height, width));
+        return Tensors.create(m, all, new Shape(size(), 3, height, width));
     }
 
     /** Labels as int64 (N, H, W); 255 stays 255. */
@@ -43,6 +44,8 @@ public record Batch(List<Sample> samples, int height, int width) {
             }
             System.arraycopy(l, 0, all, i * per, per);
         }
-        return m.create(all, new Shape(size(), height, width)).toType(DataType.INT64, false);
+        try (NDArray ints = Tensors.create(m, all, new Shape(size(), height, width))) {
+            return ints.toType(DataType.INT64, true);
+        }
     }
 }

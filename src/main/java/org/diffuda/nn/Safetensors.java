@@ -182,7 +182,7 @@ public final class Safetensors {
         ObjectNode header = Json.MAPPER.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
             ObjectNode m = header.putObject("__metadata__");
-            metadata.forEach(m::put);
+            new java.util.TreeMap<>(metadata).forEach(m::put); // sorted: the same bytes in every JVM (Map.of iterates in a per-JVM order)
         }
         long offset = 0;
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) {

@@ -69,12 +69,17 @@ public final class StateDict {
             NDArray dst = e.getValue().getArray();
             Safetensors.Tensor t = tensors.get(e.getKey());
             NDArray src = dst.getDataType() == DataType.INT64
-                    ? dst.getManager().create(java.nio.ByteBuffer.wrap(t.data()).order(java.nio.ByteOrder.LITTLE_ENDIAN)
-                            .asLongBuffer().array(), dst.getShape())
-                    : dst.getManager().create(t.toFloats(), dst.getShape());
-            dst.set(src.toType(dst.getDataType(), false).toByteBuffer());
+                    ? Tensors.create(dst.getManager(), longs(t.data()), dst.getShape())
+                    : Tensors.create(dst.getManager(), t.toFloats(), dst.getShape());
+            Tensors.copyInto(dst, src);
             src.close();
         }
+    }
+
+    private static long[] longs(byte[] data) {
+        long[] out = new long[data.length / 8];
+        java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
+        return out;
     }
 
     static String abbreviate(List<String> keys) {

@@ -1,5 +1,6 @@
 package org.diffuda.segmentation;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import org.diffuda.data.Classes;
@@ -39,6 +40,6 @@ public final class Losses {
         NDArray safe = labels.mul(valid.toType(DataType.INT64, false));
         NDArray picked = logits.logSoftmax(1).gather(safe.expandDims(1), 1).squeeze(1);
         NDArray mask = valid.toType(DataType.FLOAT32, false);
-        return picked.mul(mask).neg().sum().div(mask.sum().maximum(1f));
+        return picked.mul(mask).neg().sum().div(Tensors.maximum(mask.sum(), 1));
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 import org.diffuda.nn.Safetensors;
 import org.diffuda.nn.StateDict;
+import org.diffuda.nn.Tensors;
 
 /**
  * SGD with momentum and AdamW, torch semantics, with per-parameter learning-rate multipliers
@@ -88,7 +89,7 @@ public final class Optimizer {
                 NDArray g = w.getGradient();
                 // an in-place fill, not g − g (a stale inf would stay NaN) and not set(buffer), which
                 // on this just-fetched, soon-closed handle crashed the JVM (SIGSEGV) after PTL stage 1
-                g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
+                Tensors.zero(g);
                 g.close();
             }
         }
@@ -120,7 +121,7 @@ public final class Optimizer {
             if (!Double.isFinite(norm)) {
                 // an overflow somewhere: applying it would poison the weights and the moments for good
                 // (g − g would stay NaN where g is inf, so the gradient buffers are overwritten with zeros)
-                grads.values().forEach(g -> g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f));
+                grads.values().forEach(g -> Tensors.zero(g));
                 step--;
                 skipped++;
                 return false;
@@ -132,12 +133,12 @@ public final class Optimizer {
             for (Map.Entry<String, NDArray> e : grads.entrySet()) {
                 String k = e.getKey();
                 NDArray w = params.get(k).getArray();
-                NDArray g = tmp(sub, scale == 1 ? e.getValue().duplicate() : e.getValue().mul((float) scale));
+                NDArray g = tmp(sub, scale == 1 ? e.getValue().duplicate() : Tensors.mul(e.getValue(), scale));
                 double rate = lr * lrMult.get(k);
                 double wd = decay.get(k) ? weightDecay : 0;
                 if (kind == Kind.SGD) {
                     if (wd > 0) {
-                        g.addi(tmp(sub, w.mul((float) wd)));
+                        g.addi(tmp(sub, Tensors.mul(w, wd)));
                     }
                     NDArray buf = m1.get(k);
                     if (momentum > 0) {
@@ -145,22 +146,22 @@ public final class Optimizer {
                             buf = w.zerosLike();
                             m1.put(k, buf);
                         }
-                        buf.muli((float) momentum).addi(g);
-                        w.subi(tmp(sub, buf.mul((float) rate)));
+                        Tensors.muli(buf, momentum).addi(g);
+                        w.subi(tmp(sub, Tensors.mul(buf, rate)));
                     } else {
-                        w.subi(g.muli((float) rate));
+                        w.subi(Tensors.muli(g, rate));
                     }
                 } else {
                     if (wd > 0) {
-                        w.muli((float) (1 - rate * wd));
+                        Tensors.muli(w, 1 - rate * wd);
                     }
                     NDArray m = m1.computeIfAbsent(k, x -> w.zerosLike());
                     NDArray v = m2.computeIfAbsent(k, x -> w.zerosLike());
-                    m.muli((float) beta1).addi(tmp(sub, g.mul((float) (1 - beta1))));
-                    v.muli((float) beta2).addi(tmp(sub, g.square().muli((float) (1 - beta2))));
+                    Tensors.muli(m, beta1).addi(tmp(sub, Tensors.mul(g, 1 - beta1)));
+                    Tensors.muli(v, beta2).addi(tmp(sub, Tensors.muli(g.square(), 1 - beta2)));
                     double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-                    NDArray denom = tmp(sub, v.div((float) bc2)).sqrt().addi((float) eps);
-                    w.subi(tmp(sub, m.div(denom)).muli((float) (rate / bc1)));
+                    NDArray denom = tmp(sub, Tensors.div(v, bc2)).sqrt().addi((float) eps);
+                    w.subi(Tensors.muli(tmp(sub, m.div(denom)), rate / bc1));
                 }
                 e.getValue().subi(e.getValue()); // zero the accumulated gradient in place
             }
@@ -201,7 +202,7 @@ public final class Optimizer {
                 continue;
             }
             NDArray w = p.getArray();
-            NDArray a = w.getManager().create(e.getValue().toFloats(), w.getShape());
+            NDArray a = Tensors.create(w.getManager(), e.getValue().toFloats(), w.getShape());
             (key.startsWith("m1.") ? m1 : m2).put(name, a);
         }
     }

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.eval;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -67,7 +68,7 @@ public final class DomainJudge {
             System.arraycopy(images.get(i), 0, x, i * 3 * h * w, 3 * h * w);
         }
         try (NDManager sub = manager.newSubManager()) {
-            return share(sub.create(x, new Shape(images.size(), 3, h, w)), label);
+            return share(Tensors.create(sub, x, new Shape(images.size(), 3, h, w)), label);
         }
     }
 }

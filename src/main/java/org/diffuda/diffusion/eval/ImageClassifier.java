@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.eval;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -35,7 +36,7 @@ public final class ImageClassifier extends Module {
 
     /** Logits (N, classes) for images in [0, 1]. */
     public NDArray logits(NDArray x, boolean training) {
-        NDArray f = backbone.stages(x.mul(2f).sub(1f), training).get(3);
+        NDArray f = backbone.stages(Tensors.affine(x, 2, -1), training).get(3);
         long n = f.getShape().get(0), c = f.getShape().get(1);
         NDArray pooled = f.reshape(n, c, -1).mean(new int[] {2});
         return fc.forward(pooled, training);
@@ -72,8 +73,8 @@ public final class ImageClassifier extends Module {
                     y[j] = labels[k];
                 }
                 try (NDManager sub = root.newSubManager()) {
-                    NDArray xs = sub.create(x, new Shape(batch, 3, h, w));
-                    NDArray ys = sub.create(y, new Shape(batch, 1));
+                    NDArray xs = Tensors.create(sub, x, new Shape(batch, 3, h, w));
+                    NDArray ys = Tensors.create(sub, y, new Shape(batch, 1));
                     try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                         NDArray l = logits(xs, true).logSoftmax(1).gather(ys, 1).neg().mean();
                         gc.backward(l);

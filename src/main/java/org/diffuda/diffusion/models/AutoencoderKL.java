@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
@@ -46,14 +47,14 @@ public final class AutoencoderKL extends Module {
         NDArray[] d = encodeDist(x, training);
         NDArray z = d[0];
         if (sample) {
-            z = z.add(d[1].mul(0.5f).exp().mul(x.getManager().randomNormal(z.getShape())));
+            z = z.add(Tensors.mul(d[1], 0.5).exp().mul(x.getManager().randomNormal(z.getShape())));
         }
-        return z.mul((float) config.scalingFactor());
+        return Tensors.mul(z, (float) config.scalingFactor());
     }
 
     /** Images in [−1, 1] from scaled latents. */
     public NDArray decode(NDArray scaledLatents, boolean training) {
-        NDArray z = scaledLatents.div((float) config.scalingFactor());
+        NDArray z = Tensors.div(scaledLatents, (float) config.scalingFactor());
         return decoder.apply(postQuantConv.forward(z, training), training);
     }
 

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -48,7 +49,7 @@ public final class CLIPTextModel extends Module {
                 flat[i * l + j] = ids[i][j];
             }
         }
-        return encode(m.create(flat, new Shape(n, l)), training);
+        return encode(Tensors.create(m, flat, new Shape(n, l)), training);
     }
 
     @Override
@@ -81,7 +82,7 @@ public final class CLIPTextModel extends Module {
                     mask[(int) (i * l + j)] = -1e9f;
                 }
             }
-            NDArray causal = ids.getManager().create(mask, new Shape(1, 1, l, l));
+            NDArray causal = Tensors.create(ids.getManager(), mask, new Shape(1, 1, l, l));
             for (Module layer : layers.items()) {
                 x = ((Layer) layer).apply(x, causal, heads, training);
             }
@@ -164,7 +165,7 @@ public final class CLIPTextModel extends Module {
         NDArray apply(NDArray x, NDArray mask, int heads, boolean training) {
             x = x.add(attn.apply(norm1.forward(x, training), mask, heads, training));
             NDArray h = fc1.forward(norm2.forward(x, training), training);
-            h = h.mul(h.mul(1.702f).getNDArrayInternal().sigmoid()); // quick_gelu
+            h = h.mul(Tensors.mul(h, 1.702f).getNDArrayInternal().sigmoid()); // quick_gelu
             return x.add(fc2.forward(h, training));
         }
 

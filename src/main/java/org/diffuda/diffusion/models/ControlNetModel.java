@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ public final class ControlNetModel extends Module {
         ParamNames.of(this).forEach((k, p) -> {
             Parameter s = src.get(k);
             if (s != null) {
-                p.getArray().set(s.getArray().toByteBuffer());
+                Tensors.copyInto(p.getArray(), s.getArray());
             }
         });
         return this;
@@ -88,9 +89,9 @@ public final class ControlNetModel extends Module {
         h = mid.apply(h, emb, context, training);
         List<NDArray> res = new ArrayList<>();
         for (int i = 0; i < skips.size(); i++) {
-            res.add(zeroDown.get(i).forward(new NDList(skips.get(i)), training).head().mul(scale));
+            res.add(Tensors.mul(zeroDown.get(i).forward(new NDList(skips.get(i)), training).head(), scale));
         }
-        return new Conditioning(context, res, zeroMid.forward(h, training).mul(scale));
+        return new Conditioning(context, res, Tensors.mul(zeroMid.forward(h, training), scale));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /** Scaled dot-product attention over (N, L, heads·d) projections: matMul → softmax → matMul. */
@@ -17,7 +18,7 @@ final class MultiHeadAttention {
         NDArray qh = q.reshape(n, lq, heads, d).transpose(0, 2, 1, 3);
         NDArray kh = k.reshape(n, lk, heads, d).transpose(0, 2, 3, 1);
         NDArray vh = v.reshape(n, lk, heads, d).transpose(0, 2, 1, 3);
-        NDArray scores = qh.matMul(kh).mul((float) (1 / Math.sqrt(d)));
+        NDArray scores = Tensors.mul(qh.matMul(kh), (float) (1 / Math.sqrt(d)));
         NDArray att = (mask == null ? scores : scores.add(mask)).softmax(-1);
         return att.matMul(vh).transpose(0, 2, 1, 3).reshape(n, lq, dim);
     }

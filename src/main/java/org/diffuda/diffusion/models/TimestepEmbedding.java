@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -36,8 +37,8 @@ public final class TimestepEmbedding extends Module {
      */
     public static NDArray sinusoidal(NDManager m, float[] timesteps, int dim, boolean flipSinToCos, float shift) {
         int half = dim / 2;
-        NDArray exponent = m.arange(0, half, 1, DataType.FLOAT32).mul((float) (-Math.log(10000) / (half - shift)));
-        NDArray args = m.create(timesteps).expandDims(1).mul(exponent.exp().expandDims(0));
+        NDArray exponent = Tensors.mul(m.arange(0, half, 1, DataType.FLOAT32), (float) (-Math.log(10000) / (half - shift)));
+        NDArray args = Tensors.create(m, timesteps).expandDims(1).mul(exponent.exp().expandDims(0));
         NDArray sin = args.sin(), cos = args.cos();
         NDArray emb = flipSinToCos ? cos.concat(sin, 1) : sin.concat(cos, 1);
         if (dim % 2 == 1) {

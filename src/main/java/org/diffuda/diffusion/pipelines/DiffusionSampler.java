@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.pipelines;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -110,7 +111,7 @@ public final class DiffusionSampler {
         NDArray both = d.predict(x.concat(x, 0), fill(2 * n, t),
                 new Conditioning(NDArrays.concat(new NDList(uncond.context(), cond.context()), 0), down, mid), false);
         NDList parts = both.split(2, 0);
-        return parts.get(0).add(parts.get(1).sub(parts.get(0)).mul((float) w));
+        return parts.get(0).add(Tensors.mul(parts.get(1).sub(parts.get(0)), (float) w));
     }
 
     static float[] fill(long n, int t) {

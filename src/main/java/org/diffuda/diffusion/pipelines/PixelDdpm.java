@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.pipelines;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -85,6 +86,6 @@ public final class PixelDdpm {
         Scheduler s = Scheduler.create(sc.withClassName(schedulerClass));
         NDArray x = DiffusionSampler.generate(unet, s, new Shape(n, unet.inChannels(), h, w), m, Conditioning.NONE, null,
                 DiffusionSampler.Options.of(steps), SamplingHook.NONE);
-        return x.add(1f).div(2f).clip(0f, 1f);
+        return Tensors.div(x.add(1f), 2).clip(0f, 1f);
     }
 }

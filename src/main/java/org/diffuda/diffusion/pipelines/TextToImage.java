@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.pipelines;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -30,7 +31,7 @@ public final class TextToImage {
         int h = uc.sampleSize(), w = latentWidth(p);
         NDArray z = DiffusionSampler.generate(p.unet(), s, new Shape(n, uc.inChannels(), h, w), m, Conditioning.text(cond),
                 Conditioning.text(uncond), new DiffusionSampler.Options(steps, guidance, 1.0, false), hook);
-        return p.vae().decode(z, false).add(1f).div(2f).clip(0f, 1f);
+        return Tensors.div(p.vae().decode(z, false).add(1f), 2).clip(0f, 1f);
     }
 
     /** Image {height, width} the pipeline generates. */

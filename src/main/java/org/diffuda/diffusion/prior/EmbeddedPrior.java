@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.prior;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -68,7 +69,7 @@ public final class EmbeddedPrior {
                         System.arraycopy(Transforms.flip(s).image(), 0, x, (n + j) * per, per);
                     }
                     try (NDManager sub = m.newSubManager()) { // one batch's activations at a time
-                        NDArray xs = sub.create(x, new Shape(2L * n, 3, c.height(), c.width())).mul(2f).sub(1f);
+                        NDArray xs = Tensors.affine(Tensors.create(sub, x, new Shape(2L * n, 3, c.height(), c.width())), 2, -1);
                         NDArray z = vae.encodeDist(xs, false)[0];
                         latShape = z.getShape().slice(1).getShape();
                         float[] all = z.toFloatArray();
@@ -128,7 +129,7 @@ public final class EmbeddedPrior {
 
     static void copy(AutoencoderKL from, AutoencoderKL to) {
         var src = ParamNames.of(from);
-        ParamNames.of(to).forEach((k, p) -> p.getArray().set(src.get(k).getArray().toByteBuffer()));
+        ParamNames.of(to).forEach((k, p) -> Tensors.copyInto(p.getArray(), src.get(k).getArray()));
     }
 
     /** Reconstruction MSE + klWeight·KL, AdamW; checkpointed and resumable. */
@@ -157,15 +158,15 @@ public final class EmbeddedPrior {
                 }
                 double loss;
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray xs = sub.create(x, new Shape(c.vaeBatch(), 3, c.height(), c.width())).mul(2f).sub(1f);
+                    NDArray xs = Tensors.affine(Tensors.create(sub, x, new Shape(c.vaeBatch(), 3, c.height(), c.width())), 2, -1);
                     Engines.seed(Rng.mix(seed, 0x7AFL, it));
                     try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                         NDArray[] d = vae.encodeDist(xs, true);
-                        NDArray z = d[0].add(d[1].mul(0.5f).exp().mul(sub.randomNormal(d[0].getShape())));
-                        NDArray rec = vae.decode(z.mul((float) vae.config().scalingFactor()), true);
+                        NDArray z = d[0].add(Tensors.mul(d[1], 0.5).exp().mul(sub.randomNormal(d[0].getShape())));
+                        NDArray rec = vae.decode(Tensors.mul(z, (float) vae.config().scalingFactor()), true);
                         NDArray mse = rec.sub(xs).square().mean();
-                        NDArray kl = d[0].square().add(d[1].exp()).sub(d[1]).sub(1f).mul(0.5f).mean();
-                        NDArray l = mse.add(kl.mul((float) c.klWeight()));
+                        NDArray kl = Tensors.mul(d[0].square().add(d[1].exp()).sub(d[1]).sub(1f), 0.5).mean();
+                        NDArray l = mse.add(Tensors.mul(kl, (float) c.klWeight()));
                         gc.backward(l);
                         loss = mse.getFloat();
                     }

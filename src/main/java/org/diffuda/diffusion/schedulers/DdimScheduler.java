@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.schedulers;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /** DDIM (diffusers' DDIMScheduler): deterministic at eta = 0, stochastic for eta &gt; 0. */
@@ -66,9 +67,9 @@ public final class DdimScheduler implements Scheduler {
             x0 = x0.clip(-config.clipSampleRange(), config.clipSampleRange());
         }
         double std = eta * Math.sqrt(variance(t, prevT));
-        NDArray prevSample = x0.mul((float) Math.sqrt(ap)).add(eps.mul((float) Math.sqrt(1 - ap - std * std)));
+        NDArray prevSample = Tensors.mul(x0, (float) Math.sqrt(ap)).add(Tensors.mul(eps, (float) Math.sqrt(1 - ap - std * std)));
         if (eta > 0) {
-            prevSample = prevSample.add(sample.getManager().randomNormal(sample.getShape()).mul((float) std));
+            prevSample = prevSample.add(Tensors.mul(sample.getManager().randomNormal(sample.getShape()), (float) std));
         }
         return new StepOutput(prevSample, x0);
     }

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.schedulers;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -110,8 +111,8 @@ public final class DdpmScheduler implements Scheduler {
         if (config.clipSample()) {
             x0 = x0.clip(-config.clipSampleRange(), config.clipSampleRange());
         }
-        float c0 = (float) (Math.sqrt(ap) * curBeta / b), ct = (float) (Math.sqrt(curAlpha) * bp / b);
-        return new StepOutput(x0.mul(c0).add(sample.mul(ct)), x0);
+        double c0 = (float) (Math.sqrt(ap) * curBeta / b), ct = (float) (Math.sqrt(curAlpha) * bp / b);
+        return new StepOutput(Tensors.mul(x0, c0).add(Tensors.mul(sample, ct)), x0);
     }
 
     @Override
@@ -126,6 +127,6 @@ public final class DdpmScheduler implements Scheduler {
             return mean;
         }
         NDArray z = mean.getManager().randomNormal(mean.getShape());
-        return mean.add(z.mul((float) Math.sqrt(variance(t))));
+        return mean.add(Tensors.mul(z, (float) Math.sqrt(variance(t))));
     }
 }

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.schedulers;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -132,15 +133,15 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         double expm = Math.exp(-h) - 1.0;
         NDArray prev;
         if (config.solverOrder() == 1 || lowerOrderNums < 1 || lowerOrderFinal) {
-            prev = sample.mul((float) (sigmaT / sigmaS0)).sub(x0.mul((float) (alphaT * expm)));
+            prev = Tensors.mul(sample, (float) (sigmaT / sigmaS0)).sub(Tensors.mul(x0, (float) (alphaT * expm)));
         } else {
             double s1 = sigmas[stepIndex - 1];
             double h0 = lambda(s0) - lambda(s1);
             double r0 = h0 / h;
             NDArray d0 = x0;
-            NDArray d1 = d0.sub(modelOutputs[0]).mul((float) (1.0 / r0));
-            prev = sample.mul((float) (sigmaT / sigmaS0)).sub(d0.mul((float) (alphaT * expm)))
-                    .sub(d1.mul((float) (0.5 * alphaT * expm)));
+            NDArray d1 = Tensors.mul(d0.sub(modelOutputs[0]), (float) (1.0 / r0));
+            prev = Tensors.mul(sample, (float) (sigmaT / sigmaS0)).sub(Tensors.mul(d0, (float) (alphaT * expm)))
+                    .sub(Tensors.mul(d1, (float) (0.5 * alphaT * expm)));
         }
         if (lowerOrderNums < config.solverOrder()) {
             lowerOrderNums++;

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.schedulers;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -73,7 +74,7 @@ public final class NoiseSchedule {
     /** x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε for one timestep shared by the batch. */
     public NDArray addNoise(NDArray x0, NDArray noise, int t) {
         double a = alphasCumprod[t];
-        return x0.mul((float) Math.sqrt(a)).add(noise.mul((float) Math.sqrt(1 - a)));
+        return Tensors.mul(x0, (float) Math.sqrt(a)).add(Tensors.mul(noise, (float) Math.sqrt(1 - a)));
     }
 
     /** addNoise with one timestep per batch element (training). */
@@ -97,6 +98,6 @@ public final class NoiseSchedule {
         long[] shape = new long[dims];
         java.util.Arrays.fill(shape, 1);
         shape[0] = t.length;
-        return new NDArray[] {m.create(a).reshape(shape), m.create(s).reshape(shape)};
+        return new NDArray[] {Tensors.create(m, a).reshape(shape), Tensors.create(m, s).reshape(shape)};
     }
 }

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.schedulers;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /**
@@ -39,11 +40,11 @@ public interface Scheduler {
 
     /** x̂₀ and ε̂ from a model output of the configured prediction type. */
     static NDArray[] x0AndEps(String predictionType, NDArray out, NDArray sample, double alphaProd) {
-        float sa = (float) Math.sqrt(alphaProd), sb = (float) Math.sqrt(1 - alphaProd);
+        double sa = (float) Math.sqrt(alphaProd), sb = (float) Math.sqrt(1 - alphaProd);
         return switch (predictionType) {
-            case "epsilon" -> new NDArray[] {sample.sub(out.mul(sb)).div(sa), out};
-            case "sample" -> new NDArray[] {out, sample.sub(out.mul(sa)).div(sb)};
-            case "v_prediction" -> new NDArray[] {sample.mul(sa).sub(out.mul(sb)), out.mul(sa).add(sample.mul(sb))};
+            case "epsilon" -> new NDArray[] {Tensors.div(sample.sub(Tensors.mul(out, sb)), sa), out};
+            case "sample" -> new NDArray[] {out, Tensors.div(sample.sub(Tensors.mul(out, sa)), sb)};
+            case "v_prediction" -> new NDArray[] {Tensors.mul(sample, sa).sub(Tensors.mul(out, sb)), Tensors.mul(out, sa).add(Tensors.mul(sample, sb))};
             default -> throw new IllegalArgumentException("prediction_type '" + predictionType
                     + "' is not one of epsilon, sample, v_prediction");
         };

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.training;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
@@ -34,7 +35,7 @@ public final class Ema {
                 NDArray src = params.get(e.getKey()).getArray();
                 NDArray delta = src.sub(e.getValue());
                 delta.attach(sub);
-                e.getValue().addi(delta.muli((float) (1 - d)));
+                e.getValue().addi(Tensors.muli(delta, (float) (1 - d)));
             }
         }
     }
@@ -42,7 +43,7 @@ public final class Ema {
     /** Copies the EMA weights into {@code model} (for sampling or saving). */
     public void copyTo(Block model) {
         Map<String, Parameter> params = ParamNames.of(model);
-        shadow.forEach((k, v) -> params.get(k).getArray().set(v.toByteBuffer()));
+        shadow.forEach((k, v) -> Tensors.copyInto(params.get(k).getArray(), v));
     }
 
     public Map<String, Safetensors.Tensor> state() {
@@ -58,8 +59,8 @@ public final class Ema {
                 steps = (long) t.toFloats()[0];
             } else if (shadow.containsKey(k)) {
                 NDArray v = shadow.get(k);
-                try (NDArray src = v.getManager().create(t.toFloats(), v.getShape())) {
-                    v.set(src.toByteBuffer());
+                try (NDArray src = Tensors.create(v.getManager(), t.toFloats(), v.getShape())) {
+                    Tensors.copyInto(v, src);
                 }
             }
         });

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.training;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
@@ -40,7 +41,7 @@ public interface TrainingData extends AutoCloseable {
             @Override
             public Example next(NDManager m) {
                 Batch b = loader.next();
-                return new Example(b.images(m).mul(2f).sub(1f), null);
+                return new Example(Tensors.affine(b.images(m), 2, -1), null);
             }
 
             @Override
@@ -78,7 +79,7 @@ public interface TrainingData extends AutoCloseable {
                     System.arraycopy(latents[k], 0, x, i * per, per);
                     tk[i] = r.nextDouble() < dropout ? emptyTokens : tokens[k];
                 }
-                return new Example(m.create(x, new ai.djl.ndarray.types.Shape(batch, shape[0], shape[1], shape[2])), tk);
+                return new Example(Tensors.create(m, x, new ai.djl.ndarray.types.Shape(batch, shape[0], shape[1], shape[2])), tk);
             }
         };
     }

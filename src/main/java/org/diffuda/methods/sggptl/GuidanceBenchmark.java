@@ -1,5 +1,6 @@
 package org.diffuda.methods.sggptl;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -39,7 +40,7 @@ public final class GuidanceBenchmark {
             for (int i = 0; i < l.length; i++) {
                 l[i] = (i % 128) * classes / 128;
             }
-            NDArray labels = m.create(l, new Shape(batch, 64, 128));
+            NDArray labels = Tensors.create(m, l, new Shape(batch, 64, 128));
             DdpmScheduler s = new DdpmScheduler(SchedulerConfig.ddpm().withVarianceType("fixed_large"));
             s.setTailTimesteps(300, 25);
             out.put("unguided_step_ms_per_image", time(unet, s, SamplingHook.NONE, batch, iters, m));

@@ -1,5 +1,6 @@
 package org.diffuda.methods.sggptl;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -47,8 +48,8 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
             if (r.nextDouble() < fraction) {
                 any = true;
                 int t = r.nextInt(Math.max(1, maxT));
-                NDArray scaled = x.mul(2f).sub(1f);
-                x = noise.addNoise(scaled, m.randomNormal(scaled.getShape()), t).add(1f).div(2f);
+                NDArray scaled = Tensors.affine(x, 2, -1);
+                x = Tensors.div(noise.addNoise(scaled, m.randomNormal(scaled.getShape()), t).add(1f), 2);
                 long[] l = y.toLongArray();
                 int[] present = SemanticGradientGuidance.presentClasses(l, 0, l.length);
                 if (r.nextBoolean() && present.length > 0) {

@@ -1,5 +1,6 @@
 package org.diffuda.methods.sggptl;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -63,7 +64,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
     public NDArray guideMean(int index, int t, NDArray xt, NDArray mean, double variance) {
         float scale = (float) (lambda * variance);
         NDArray grad = arrangement.local(index, steps, random) ? localGradient(xt) : globalGradient(xt);
-        return mean.sub(grad.mul(scale));
+        return mean.sub(Tensors.mul(grad, scale));
     }
 
     /** GSG: ∇_{x_k} Σ_pixels CE(g(x_k), y). */
@@ -93,7 +94,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
             try (NDManager sub = root.newSubManager()) {
                 NDArray xs = select(xt, chunk, sub);
                 xs.setRequiresGradient(true);
-                NDArray cls = sub.create(chunk.stream().mapToLong(c -> c[1]).toArray()).reshape(-1, 1, 1);
+                NDArray cls = Tensors.create(sub, chunk.stream().mapToLong(c -> c[1]).toArray()).reshape(-1, 1, 1);
                 NDArray hi = select(labels, chunk, sub);
                 NDArray maskHi = hi.eq(cls);
                 NDArray target = NDArrays.where(maskHi, hi, sub.full(hi.getShape(), Classes.IGNORE).toType(DataType.INT64, false));
@@ -108,7 +109,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
                 for (int k = 0; k < chunk.size(); k++) {
                     onehot[(int) (chunk.get(k)[0] * chunk.size() + k)] = 1f;
                 }
-                NDArray perImage = sub.create(onehot).reshape(s[0], chunk.size()).matMul(masked).reshape(xt.getShape());
+                NDArray perImage = Tensors.create(sub, onehot).reshape(s[0], chunk.size()).matMul(masked).reshape(xt.getShape());
                 NDArray next = total.add(perImage);
                 next.attach(root);
                 total.close();
@@ -121,7 +122,7 @@ public final class SemanticGradientGuidance implements SamplingHook {
     /** [−1, 1] sample → [0, 1] segmenter input at the labels' resolution (bilinear, differentiable). */
     private NDArray toSegmenter(NDArray x) {
         long[] l = labels.getShape().getShape();
-        return Ops.resize(x, l[1], l[2], Ops.BILINEAR).add(1f).div(2f);
+        return Tensors.div(Ops.resize(x, l[1], l[2], Ops.BILINEAR).add(1f), 2);
     }
 
     private static NDArray select(NDArray a, List<long[]> chunk, NDManager m) {

@@ -1,5 +1,6 @@
 package org.diffuda.methods.sggptl;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import org.diffuda.diffusion.models.Conditioning;
 import org.diffuda.diffusion.models.Denoiser;
@@ -36,7 +37,7 @@ public final class Translator {
                                     Options o) {
         long[] s = images.getShape().getShape();
         long h = o.height() > 0 ? o.height() : s[2], w = o.width() > 0 ? o.width() : s[3];
-        NDArray x0 = Ops.resize(images, h, w, Ops.BILINEAR).mul(2f).sub(1f);
+        NDArray x0 = Tensors.affine(Ops.resize(images, h, w, Ops.BILINEAR), 2, -1);
         DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType(o.variance()));
         scheduler.setTailTimesteps(o.n(), o.stepStride());
         int[] ts = scheduler.timesteps();
@@ -46,6 +47,6 @@ public final class Translator {
                 : new SemanticGradientGuidance(g, labels, o.lambda(), o.arrangement(), ts.length, o.seed());
         NDArray out = DiffusionSampler.loop(denoiser, scheduler, xn, ts, Conditioning.NONE, null,
                 DiffusionSampler.Options.of(ts.length), hook);
-        return Ops.resize(out.add(1f).div(2f).clip(0f, 1f), s[2], s[3], Ops.BILINEAR);
+        return Ops.resize(Tensors.div(out.add(1f), 2).clip(0f, 1f), s[2], s[3], Ops.BILINEAR);
     }
 }

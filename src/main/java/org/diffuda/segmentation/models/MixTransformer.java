@@ -1,5 +1,6 @@
 package org.diffuda.segmentation.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
@@ -125,8 +126,8 @@ public final class MixTransformer extends Module {
                 return y;
             }
             float keep = (float) (1 - dropPath);
-            NDArray mask = y.getManager().randomUniform(0f, 1f, new Shape(y.getShape().get(0), 1, 1))
-                    .lt(keep).toType(y.getDataType(), false).div(keep);
+            NDArray mask = Tensors.div(y.getManager().randomUniform(0f, 1f, new Shape(y.getShape().get(0), 1, 1))
+                    .lt(keep).toType(y.getDataType(), false), keep);
             return y.mul(mask);
         }
 
@@ -172,7 +173,7 @@ public final class MixTransformer extends Module {
             long m = src.getShape().get(1);
             NDArray kvh = kv.forward(src, training).reshape(n, m, 2, heads, hd).transpose(2, 0, 3, 1, 4);
             NDArray k = kvh.get(0), v = kvh.get(1);
-            NDArray att = qh.matMul(k.transpose(0, 1, 3, 2)).mul((float) (1 / Math.sqrt(hd))).softmax(-1);
+            NDArray att = Tensors.mul(qh.matMul(k.transpose(0, 1, 3, 2)), (float) (1 / Math.sqrt(hd))).softmax(-1);
             NDArray out = att.matMul(v).transpose(0, 2, 1, 3).reshape(n, len, dim);
             return proj.forward(out, training);
         }

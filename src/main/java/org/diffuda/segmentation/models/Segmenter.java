@@ -1,5 +1,6 @@
 package org.diffuda.segmentation.models;
 
+import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -54,8 +55,8 @@ public abstract class Segmenter extends Module {
 
     protected static NDArray normalize(NDArray x) {
         NDManager m = x.getManager();
-        NDArray mean = m.create(MEAN).reshape(1, 3, 1, 1);
-        NDArray std = m.create(STD).reshape(1, 3, 1, 1);
+        NDArray mean = Tensors.create(m, MEAN).reshape(1, 3, 1, 1);
+        NDArray std = Tensors.create(m, STD).reshape(1, 3, 1, 1);
         return x.sub(mean).div(std);
     }
 }

@@ -1,0 +1,131 @@
+package org.diffuda.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The ways Java numbers and arrays enter libtorch in diffuda. Use these, never DJL's
+ * {@code NDManager.create(float[])}, {@code NDArray.mul(Number)} and friends, or
+ * {@code NDArray.set(Buffer)} ({@code TensorsGuardTest} scans the compiled classes for them).
+ *
+ * <p>Why: DJL's PyTorch engine builds a tensor from Java data with {@code torch::from_blob} over
+ * a JVM direct buffer that only the Java {@code NDArray} object keeps alive. Every torch tensor
+ * that shares that storage — a view, a tensor saved by autograd for the backward pass, a
+ * parameter after {@code set(Buffer)} through another handle — reads freed memory once that
+ * object is closed and a garbage collection has run. {@code x.mul(3f)} is such a case: DJL wraps
+ * 3 in a Java-backed 0-d tensor, closes it right after the forward op, and autograd's saved copy
+ * of it is what the backward pass multiplies by. When a GC fell between forward and backward the
+ * gradient was garbage (1e-19 instead of 3): the run-to-run differences that made bit-exact tests
+ * fail in about one full-suite run in three. Here every such tensor lives in memory libtorch
+ * allocated and owns.
+ */
+public final class Tensors {
+    private Tensors() {}
+
+    /** A 0-d tensor of {@code like}'s type and device, in libtorch-owned memory. */
+    public static NDArray scalar(NDArray like, double v) {
+        return like.getManager().full(new Shape(), (float) v, like.getDataType());
+    }
+
+    public static NDArray mul(NDArray x, double v) {
+        try (NDArray s = scalar(x, v)) {
+            return x.mul(s);
+        }
+    }
+
+    public static NDArray div(NDArray x, double v) {
+        try (NDArray s = scalar(x, v)) {
+            return x.div(s);
+        }
+    }
+
+    /** In place (outside a gradient tape). */
+    public static NDArray muli(NDArray x, double v) {
+        try (NDArray s = scalar(x, v)) {
+            return x.muli(s);
+        }
+    }
+
+    public static NDArray maximum(NDArray x, double v) {
+        try (NDArray s = scalar(x, v)) {
+            return x.maximum(s);
+        }
+    }
+
+    /** {@code a·x + b}, the usual [0, 1] ↔ [−1, 1] maps. */
+    public static NDArray affine(NDArray x, double a, double b) {
+        return mul(x, a).add((float) b);
+    }
+
+    /** A float32 array holding a copy of {@code data}, in libtorch-owned memory. */
+    public static NDArray create(NDManager m, float[] data, Shape shape) {
+        try (NDArray javaBacked = m.create(data, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
+    public static NDArray create(NDManager m, float[] data) {
+        return create(m, data, new Shape(data.length));
+    }
+
+    /** An int64 array holding a copy of {@code data}, in libtorch-owned memory. */
+    public static NDArray create(NDManager m, long[] data, Shape shape) {
+        try (NDArray javaBacked = m.create(data, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
+    public static NDArray create(NDManager m, long[] data) {
+        return create(m, data, new Shape(data.length));
+    }
+
+    /** An int32 array holding a copy of {@code data}, in libtorch-owned memory. */
+    public static NDArray create(NDManager m, int[] data, Shape shape) {
+        try (NDArray javaBacked = m.create(data, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
+    /** A boolean array holding a copy of {@code data}, in libtorch-owned memory. */
+    public static NDArray create(NDManager m, boolean[] data, Shape shape) {
+        try (NDArray javaBacked = m.create(data, shape)) {
+            return javaBacked.duplicate();
+        }
+    }
+
+    /**
+     * Copies {@code src}'s values into {@code dst}'s own storage (converting the type), leaving
+     * every other handle of {@code dst} — a parameter, its gradient — pointing at valid memory.
+     */
+    public static void copyInto(NDArray dst, NDArray src) {
+        if (!dst.getShape().equals(src.getShape())) {
+            throw new IllegalArgumentException("copyInto: shape " + src.getShape() + " into " + dst.getShape());
+        }
+        if (src.getDataType() == dst.getDataType()) {
+            dst.set(new NDIndex("..."), src);
+            return;
+        }
+        try (NDArray cast = src.toType(dst.getDataType(), true)) {
+            dst.set(new NDIndex("..."), cast);
+        }
+    }
+
+    /** Fills {@code dst} with zeros in place. */
+    public static void zero(NDArray dst) {
+        dst.set(new NDIndex("..."), 0f);
+    }
+
+    /** A copy of {@code data} as float32, as {@link #create(NDManager, float[], Shape)}. */
+    public static NDArray ofType(NDManager m, float[] data, Shape shape, DataType type) {
+        NDArray a = create(m, data, shape);
+        if (type == DataType.FLOAT32) {
+            return a;
+        }
+        try (a) {
+            return a.toType(type, true);
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package org.diffuda.cli;
 
+import org.diffuda.training.Trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.awt.image.BufferedImage;
@@ -79,7 +80,7 @@ public final class DiffusionCommand implements Runnable {
                     base.normNumGroups(), base.normEps(), base.flipSinToCos(), base.freqShift(), base.dropout());
             PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad, init);
             List<double[]> pts = new ArrayList<>();
-            for (DiffusionTrainer.Step st : t.history()) {
+            for (Trainer.Record st : t.history()) {
                 pts.add(new double[] {st.iter(), st.loss()});
             }
             Map<String, Object> metrics = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package org.diffuda.report;
 
+import org.diffuda.training.Trainer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +94,7 @@ public final class SegReport {
         Map<String, List<double[]>> curves = new LinkedHashMap<>();
         for (SegRun.Outcome o : runs) {
             List<double[]> pts = new ArrayList<>();
-            for (SegTrainer.Step s : o.training().history()) {
+            for (Trainer.Record s : o.training().history()) {
                 pts.add(new double[] {s.iter(), s.loss()});
             }
             curves.put(o.name(), HtmlReport.smooth(pts, 20));

@@ -1,5 +1,6 @@
 package org.diffuda.segmentation;
 
+import org.diffuda.training.Trainer;
 import ai.djl.ndarray.NDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,16 +28,14 @@ public final class SegRun {
     public record Spec(String name, List<String> train, String val, Path out, SegModelConfig model, TrainConfig cfg,
                        long seed, Evaluator.Options eval, boolean resume, BadInput bad) {}
 
-    public record Outcome(String name, SegTrainer.Result training, EvalResult eval, List<Evaluator.Prediction> samples,
+    public record Outcome(String name, Trainer.Result training, EvalResult eval, List<Evaluator.Prediction> samples,
                           double seconds) {}
 
     private SegRun() {}
 
     public static Outcome run(Spec s, int keepSamples) {
         Path ckpt = s.out().resolve("checkpoint");
-        if (Checkpoint.exists(ckpt) && !s.resume()) {
-            throw new DiffudaException("--out " + s.out() + ": holds a checkpoint of an earlier run; pass --resume to continue it or choose another --out");
-        }
+        Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
         List<Dataset> data = new ArrayList<>();
         for (String t : s.train()) {
             Dataset d = Datasets.open(t, s.bad());
@@ -52,7 +51,7 @@ public final class SegRun {
             Segmenter model = SegModels.create(s.model(), manager);
             SegTrainer trainer = new SegTrainer(model, s.cfg(), s.seed());
             Map<String, Object> config = SegTrainer.config(s.model(), s.cfg(), s.seed());
-            SegTrainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);
+            Trainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);
             Checkpoint.save(s.out().resolve("model"), config, model, null, null);
             EvalResult ev = null;
             List<Evaluator.Prediction> samples = new ArrayList<>();

@@ -19,6 +19,8 @@ import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.training.Checkpoint;
 import org.diffuda.training.LrSchedule;
 import org.diffuda.training.Optimizer;
+import org.diffuda.training.Trainer;
+import org.diffuda.util.Generators;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
@@ -30,23 +32,14 @@ import org.diffuda.util.Rng;
  * the same output directory resumes and ends at the weights an uninterrupted run would reach.
  */
 public final class SegTrainer {
-    /** One logged iteration. */
-    public record Step(long iter, double loss, double lr, double seconds) {}
-
-    /** What a run leaves: the loss history and the wall time of this process's share. */
-    public record Result(List<Step> history, double seconds, long resumedFrom) {}
-
-    /** The training state saved in a checkpoint. */
-    public record State(long iteration, long seed, List<Step> history) {}
-
     /**
      * A per-batch augmentation that needs tensor ops (e.g. forward-process noise); it runs in the
-     * batch's sub-manager and must draw its randomness from (seed, iteration) only, so resumed
+     * iteration's memory scope and draws its randomness from the iteration's generators, so resumed
      * runs see the same batches.
      */
     public interface BatchAugment {
         /** Returns {images, labels}, possibly the inputs themselves. */
-        NDArray[] apply(NDArray images, NDArray labels, long iteration);
+        NDArray[] apply(NDArray images, NDArray labels, Generators iteration);
     }
 
     private final Segmenter model;
@@ -102,61 +95,54 @@ public final class SegTrainer {
      * Trains, checkpointing into {@code ckptDir}; resumes from it when it holds a checkpoint.
      * {@code stopAfter} (≤ 0: never) ends the process's share early, as a kill would (tests).
      */
-    public Result train(List<Dataset> data, Path ckptDir, Object config, BadInput bad, long stopAfter) {
-        Optimizer opt = optimizer();
-        LrSchedule lr = schedule();
-        List<Step> history = new ArrayList<>();
-        long start = 0;
-        if (ckptDir != null && Checkpoint.exists(ckptDir)) {
-            Checkpoint.loadWeights(ckptDir, model);
-            Checkpoint.loadOptimizer(ckptDir, opt);
-            State st = Json.readFile(ckptDir.resolve(Checkpoint.STATE), State.class);
-            start = st.iteration();
-            history.addAll(st.history());
+    public Trainer.Result train(List<Dataset> data, Path ckptDir, Object config, BadInput bad, long stopAfter) {
+        Trainer trainer = new Trainer("train", cfg.iterations(), seed)
+                .module("", model, null)
+                .group("model", optimizer(), schedule())
+                .checkpoint(ckptDir, config, cfg.checkpointEvery())
+                .stopAfter(stopAfter);
+        return trainer.run(new Supervised(data, bad));
+    }
+
+    /** The supervised step: a batch of every dataset's share, optional augmentation, cross-entropy. */
+    private final class Supervised implements Trainer.Step {
+        private final List<Dataset> data;
+        private final BadInput bad;
+        private Loader loader;
+
+        Supervised(List<Dataset> data, BadInput bad) {
+            this.data = data;
+            this.bad = bad;
         }
-        Engines.engine();
-        long t0 = System.nanoTime();
-        NDManager root = model.getParameters().get(0).getValue().getArray().getManager();
-        ParamNames.trainable(model).values().forEach(p -> p.getArray().setRequiresGradient(true));
-        opt.zeroGradients();
-        int workers = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() - 1));
-        try (Loader loader = new Loader(data, Loader.epochSampler(data, seed), cfg.batchSize(), pipeline(cfg), seed,
-                start, workers, 4, bad);
-             Progress progress = new Progress("train", cfg.iterations(), start)) {
-            for (long it = start; it < cfg.iterations(); it++) {
-                Batch batch = loader.next();
-                double rate = lr.at(it);
-                double loss;
-                try (NDManager sub = root.newSubManager()) {
-                    NDArray x = batch.images(sub);
-                    NDArray y = batch.labels(sub);
-                    if (augment != null) {
-                        NDArray[] xy = augment.apply(x, y, it);
-                        x = xy[0];
-                        y = xy[1];
-                    }
-                    Engines.seed(Rng.mix(seed, 0xD0L, it)); // dropout / drop-path draws depend on the iteration only
-                    try (GradientCollector gc = Engines.engine().newGradientCollector()) {
-                        NDArray l = Losses.crossEntropy(model.logits(x, true), y, null);
-                        gc.backward(l);
-                        loss = l.getFloat();
-                    }
-                    opt.step(rate);
-                }
-                history.add(new Step(it + 1, loss, rate, (System.nanoTime() - t0) / 1e9));
-                progress.step(String.format("loss %.3f", loss));
-                boolean last = it + 1 == cfg.iterations();
-                boolean stop = stopAfter > 0 && it + 1 - start >= stopAfter;
-                if (ckptDir != null && (last || stop || (it + 1) % cfg.checkpointEvery() == 0)) {
-                    Checkpoint.save(ckptDir, config, model, opt, new State(it + 1, seed, history));
-                }
-                if (stop) {
-                    break;
-                }
+
+        @Override
+        public void start(long iteration) {
+            int workers = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors() - 1));
+            loader = new Loader(data, Loader.epochSampler(data, seed), cfg.batchSize(), pipeline(cfg), seed, iteration,
+                    workers, 4, bad);
+        }
+
+        @Override
+        public Map<String, Double> run(Trainer.Iteration it) {
+            Batch batch = loader.next();
+            NDArray x = batch.images(it.manager());
+            NDArray y = batch.labels(it.manager());
+            if (augment != null) {
+                NDArray[] xy = augment.apply(x, y, it);
+                x = xy[0];
+                y = xy[1];
+            }
+            NDArray fx = x, fy = y;
+            double loss = it.backward(() -> Losses.crossEntropy(model.logits(fx, true), fy, null));
+            return Map.of("loss", loss);
+        }
+
+        @Override
+        public void close() {
+            if (loader != null) {
+                loader.close();
             }
         }
-        ParamNames.trainable(model).values().forEach(p -> p.getArray().setRequiresGradient(false));
-        return new Result(history, (System.nanoTime() - t0) / 1e9, start);
     }
 
     /** Config blob stored with checkpoints of this trainer. */

@@ -5,6 +5,11 @@ package org.diffuda.training;
  * during warm-up lr × (1 − (1 − it/warmup)·(1 − ratio)).
  */
 public record LrSchedule(double base, double power, double min, int maxIters, int warmupIters, double warmupRatio) {
+    /** A constant learning rate. */
+    public static LrSchedule constant(double lr) {
+        return new LrSchedule(lr, 0, lr, 1, 0, 1);
+    }
+
     public double at(long iter) {
         double progress = Math.min(1.0, (double) iter / maxIters);
         double lr = (base - min) * Math.pow(1 - progress, power) + min;

@@ -73,6 +73,11 @@ public final class Optimizer {
         return this;
     }
 
+    /** The parameters this optimiser updates, by name. */
+    public Map<String, Parameter> parameters() {
+        return params;
+    }
+
     public long steps() {
         return step;
     }

@@ -3,13 +3,24 @@ package org.diffuda.util;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
-/** Writes go to a temporary sibling and are renamed into place only when complete. */
+/**
+ * Files and folders that appear complete or not at all, whatever instant a {@code kill -9} hits.
+ *
+ * <p>A write goes to {@code .NAME.tmp-PID}; replacing an existing target is two renames: the old
+ * one to {@code .NAME.old-PID}, then the new one into place; then the old copy is deleted. So at
+ * every instant either the target or a complete {@code .old} copy of it exists, and
+ * {@link #recover} (which every writer and every reader of checkpoints calls) puts an orphaned
+ * {@code .old} back and deletes leftover temporaries of earlier, killed processes.
+ */
 public final class AtomicFiles {
     public interface Writer {
         void write(Path tmp) throws IOException;
@@ -19,13 +30,26 @@ public final class AtomicFiles {
 
     public static void write(Path target, Writer writer) {
         try {
-            Path parent = target.toAbsolutePath().getParent();
+            Path abs = target.toAbsolutePath();
+            Path parent = abs.getParent();
             Files.createDirectories(parent);
-            Path tmp = parent.resolve("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+            recover(abs);
+            long pid = ProcessHandle.current().pid();
+            Path tmp = sibling(abs, "tmp", pid);
             deleteRecursively(tmp);
             try {
                 writer.write(tmp);
-                move(tmp, target);
+                fsync(tmp);
+                Path old = sibling(abs, "old", pid);
+                boolean replacing = Files.exists(abs);
+                if (replacing) {
+                    deleteRecursively(old);
+                    move(abs, old);
+                }
+                move(tmp, abs);
+                if (replacing) {
+                    deleteRecursively(old);
+                }
             } finally {
                 deleteRecursively(tmp);
             }
@@ -38,14 +62,89 @@ public final class AtomicFiles {
         write(target, tmp -> Files.writeString(tmp, text));
     }
 
-    private static void move(Path tmp, Path target) throws IOException {
-        if (Files.isDirectory(target) && Files.isDirectory(tmp)) {
-            deleteRecursively(target);
+    /**
+     * Repairs what a killed writer left beside {@code target}: when the target is missing but a
+     * complete old copy exists (killed between the two renames), the old copy is put back; every
+     * other {@code .NAME.tmp-*} / {@code .NAME.old-*} of a process that is no longer running is
+     * deleted. Returns whether the target exists afterwards.
+     */
+    public static boolean recover(Path target) {
+        Path abs = target.toAbsolutePath();
+        Path parent = abs.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            return false;
         }
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            String name = abs.getFileName().toString();
+            List<Path> olds = new ArrayList<>(), tmps = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent, "." + name + ".*-*")) {
+                for (Path p : ds) {
+                    String rest = p.getFileName().toString().substring(name.length() + 2);
+                    long pid = parsePid(rest);
+                    if (pid < 0 || (pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))) {
+                        continue; // not ours, or a live writer's (another process holding its own lock)
+                    }
+                    if (rest.startsWith("old-")) {
+                        olds.add(p);
+                    } else if (rest.startsWith("tmp-")) {
+                        tmps.add(p);
+                    }
+                }
+            }
+            if (!Files.exists(abs) && !olds.isEmpty()) {
+                move(olds.remove(0), abs);
+            }
+            for (Path p : olds) {
+                deleteRecursively(p);
+            }
+            for (Path p : tmps) {
+                if (!p.getFileName().toString().endsWith("-" + ProcessHandle.current().pid())) {
+                    deleteRecursively(p);
+                }
+            }
+            return Files.exists(abs);
+        } catch (IOException e) {
+            throw new UncheckedIOException("recovering " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long parsePid(String rest) {
+        int dash = rest.indexOf('-');
+        if (dash < 0 || !(rest.startsWith("old-") || rest.startsWith("tmp-"))) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(rest.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static Path sibling(Path abs, String kind, long pid) {
+        return abs.resolveSibling("." + abs.getFileName() + "." + kind + "-" + pid);
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(from, to);
+        }
+    }
+
+    /** Flushes a written file or folder tree to disk before it is renamed into place. */
+    private static void fsync(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(f)) {
+                    try (var ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.WRITE)) {
+                        ch.force(true);
+                    }
+                }
+            }
         }
     }
 
@@ -66,12 +165,12 @@ public final class AtomicFiles {
     }
 
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {
             for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
+                Files.deleteIfExists(q);
             }
         }
     }

@@ -39,6 +39,10 @@ public final class Progress implements AutoCloseable {
     }
 
     /** Tests and nested jobs turn the bars off. */
+    public static boolean quiet() {
+        return quiet;
+    }
+
     public static void setQuiet(boolean q) {
         quiet = q;
     }

@@ -1,5 +1,6 @@
 package org.diffuda.diffusion;
 
+import org.diffuda.training.Trainer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,7 +67,7 @@ class UNetTest {
         var data = List.of(Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict()));
         DiffusionTrainConfig c = new DiffusionTrainConfig(40, 4, 16, 32, 3e-3, 0, 1.0, 0.9, 0, 0, 20);
         Scheduler s = Scheduler.create(SchedulerConfig.ddpm());
-        List<DiffusionTrainer.Step> h = new ArrayList<>();
+        List<Trainer.Record> h = new ArrayList<>();
         float[] straight;
         Engines.seed(1);
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -74,8 +75,8 @@ class UNetTest {
             new DiffusionTrainer(u, s.noise(), "epsilon", c, 1).train(data, tmp.resolve("a"), TINY, BadInput.strict(), 0, h);
             straight = ParamNames.of(u).get("conv_out.weight").getArray().toFloatArray();
         }
-        double first = h.subList(0, 8).stream().mapToDouble(DiffusionTrainer.Step::loss).average().orElseThrow();
-        double last = h.subList(32, 40).stream().mapToDouble(DiffusionTrainer.Step::loss).average().orElseThrow();
+        double first = h.subList(0, 8).stream().mapToDouble(Trainer.Record::loss).average().orElseThrow();
+        double last = h.subList(32, 40).stream().mapToDouble(Trainer.Record::loss).average().orElseThrow();
         assertTrue(last < first, "loss " + first + " -> " + last);
         for (int run = 0; run < 2; run++) {
             Engines.seed(1);

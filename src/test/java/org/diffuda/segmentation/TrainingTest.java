@@ -1,5 +1,6 @@
 package org.diffuda.segmentation;
 
+import org.diffuda.training.Trainer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -78,8 +79,8 @@ class TrainingTest {
             Segmenter s = SegModels.create(TINY, m);
             TrainConfig c = new TrainConfig(30, 4, 32, 64, 1, 1, "adamw", 3e-3, 0.0, 0, 0, 1.0, 1, 0, false, 1.0, 100);
             var res = new SegTrainer(s, c, 1).train(List.of(d), null, null, BadInput.strict(), 0);
-            double first = res.history().subList(0, 5).stream().mapToDouble(SegTrainer.Step::loss).average().orElseThrow();
-            double last = res.history().subList(25, 30).stream().mapToDouble(SegTrainer.Step::loss).average().orElseThrow();
+            double first = res.history().subList(0, 5).stream().mapToDouble(Trainer.Record::loss).average().orElseThrow();
+            double last = res.history().subList(25, 30).stream().mapToDouble(Trainer.Record::loss).average().orElseThrow();
             assertTrue(last < first * 0.8, "loss " + first + " -> " + last);
         }
     }

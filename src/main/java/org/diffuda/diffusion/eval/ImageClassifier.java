@@ -13,7 +13,10 @@ import org.diffuda.nn.Linear;
 import org.diffuda.nn.Module;
 import org.diffuda.nn.ParamNames;
 import org.diffuda.segmentation.models.ResNet;
+import java.util.Map;
+import org.diffuda.training.LrSchedule;
 import org.diffuda.training.Optimizer;
+import org.diffuda.training.Trainer;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Progress;
 import org.diffuda.util.Rng;
@@ -47,44 +50,33 @@ public final class ImageClassifier extends Module {
         return new NDList(logits(inputs.head(), training));
     }
 
-    /** Trains on images (CHW floats in [0, 1], all h × w) with integer labels. */
+    /** Trains on images (CHW floats in [0, 1], all h × w) with integer labels, on the one trainer. */
     public void train(List<float[]> images, int[] labels, int h, int w, int iterations, int batch, long seed) {
-        var params = ParamNames.trainable(this);
-        Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 1e-4);
-        params.values().forEach(p -> p.getArray().setRequiresGradient(true));
-        NDManager root = params.values().iterator().next().getArray().getManager();
+        Optimizer opt = Optimizer.adamw(ParamNames.trainable(this), 0.9, 0.999, 1e-4);
         int per = 3 * h * w;
-        try (Progress p = new Progress("classifier train", iterations)) {
-            for (int it = 0; it < iterations; it++) {
-                Random r = Rng.random(seed, 0xC1AL, it);
-                float[] x = new float[batch * per];
-                long[] y = new long[batch];
-                for (int j = 0; j < batch; j++) {
-                    int k = r.nextInt(images.size());
-                    float[] img = images.get(k);
-                    boolean flip = r.nextBoolean();
-                    for (int c = 0; c < 3; c++) {
-                        for (int yy = 0; yy < h; yy++) {
-                            for (int xx = 0; xx < w; xx++) {
-                                x[j * per + c * h * w + yy * w + xx] = img[c * h * w + yy * w + (flip ? w - 1 - xx : xx)];
+        new Trainer("classifier train", iterations, seed)
+                .group("classifier", opt, new LrSchedule(1e-3, 1, 0, iterations, 0, 1))
+                .run(it -> {
+                    Random r = it.generator("batch").random();
+                    float[] x = new float[batch * per];
+                    long[] y = new long[batch];
+                    for (int j = 0; j < batch; j++) {
+                        int k = r.nextInt(images.size());
+                        float[] img = images.get(k);
+                        boolean flip = r.nextBoolean();
+                        for (int c = 0; c < 3; c++) {
+                            for (int yy = 0; yy < h; yy++) {
+                                for (int xx = 0; xx < w; xx++) {
+                                    x[j * per + c * h * w + yy * w + xx] = img[c * h * w + yy * w + (flip ? w - 1 - xx : xx)];
+                                }
                             }
                         }
+                        y[j] = labels[k];
                     }
-                    y[j] = labels[k];
-                }
-                try (NDManager sub = root.newSubManager()) {
-                    NDArray xs = Tensors.create(sub, x, new Shape(batch, 3, h, w));
-                    NDArray ys = Tensors.create(sub, y, new Shape(batch, 1));
-                    try (GradientCollector gc = Engines.engine().newGradientCollector()) {
-                        NDArray l = logits(xs, true).logSoftmax(1).gather(ys, 1).neg().mean();
-                        gc.backward(l);
-                    }
-                    opt.step(1e-3 * (1 - (double) it / iterations));
-                }
-                p.step();
-            }
-        }
-        params.values().forEach(p -> p.getArray().setRequiresGradient(false));
+                    NDArray xs = Tensors.create(it.manager(), x, new Shape(batch, 3, h, w));
+                    NDArray ys = Tensors.create(it.manager(), y, new Shape(batch, 1));
+                    return Map.of("loss", it.backward(() -> logits(xs, true).logSoftmax(1).gather(ys, 1).neg().mean()));
+                });
     }
 
     /** Arg-max class of each image (N, 3, h, w). */

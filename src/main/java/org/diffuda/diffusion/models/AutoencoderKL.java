@@ -42,12 +42,12 @@ public final class AutoencoderKL extends Module {
         return new NDArray[] {parts.get(0), parts.get(1).clip(-30, 20)};
     }
 
-    /** Scaled latents: the mode (deterministic) or a sample of q(z | x), times scaling_factor. */
-    public NDArray encode(NDArray x, boolean sample, boolean training) {
+    /** Scaled latents: the mode (sample == null) or a sample of q(z | x) drawn from {@code sample}, times scaling_factor. */
+    public NDArray encode(NDArray x, org.diffuda.util.Generator sample, boolean training) {
         NDArray[] d = encodeDist(x, training);
         NDArray z = d[0];
-        if (sample) {
-            z = z.add(Tensors.mul(d[1], 0.5).exp().mul(x.getManager().randomNormal(z.getShape())));
+        if (sample != null) {
+            z = z.add(Tensors.mul(d[1], 0.5).exp().mul(sample.randn(x.getManager(), z.getShape())));
         }
         return Tensors.mul(z, (float) config.scalingFactor());
     }
@@ -60,7 +60,7 @@ public final class AutoencoderKL extends Module {
 
     @Override
     public NDList forward(NDList inputs, boolean training) {
-        return new NDList(decode(encode(inputs.head(), false, training), training));
+        return new NDList(decode(encode(inputs.head(), null, training), training));
     }
 
     /** Encoder or decoder: conv_in, level blocks, mid block, conv_norm_out, conv_out. */

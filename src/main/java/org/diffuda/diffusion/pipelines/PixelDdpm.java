@@ -1,5 +1,6 @@
 package org.diffuda.diffusion.pipelines;
 
+import org.diffuda.training.Trainer;
 import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -20,7 +21,7 @@ import org.diffuda.diffusion.schedulers.Scheduler;
 import org.diffuda.diffusion.schedulers.SchedulerConfig;
 import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.DiffusionTrainer;
-import org.diffuda.diffusion.training.Ema;
+import org.diffuda.training.Ema;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Json;
 
@@ -30,7 +31,7 @@ import org.diffuda.util.Json;
  * DDPM, DDIM or DPM-Solver++. Peng et al.'s target denoiser is one of these.
  */
 public final class PixelDdpm {
-    public record Trained(Path dir, List<DiffusionTrainer.Step> history, double seconds) {}
+    public record Trained(Path dir, List<Trainer.Record> history, double seconds) {}
 
     private PixelDdpm() {}
 
@@ -47,7 +48,7 @@ public final class PixelDdpm {
                                 long seed, BadInput bad, Path init) {
         long t0 = System.nanoTime();
         Engines.seed(seed);
-        List<DiffusionTrainer.Step> history = new ArrayList<>();
+        List<Trainer.Record> history = new ArrayList<>();
         try (NDManager m = Engines.engine().newBaseManager()) {
             UNet2DModel unet = init == null ? new UNet2DModel(uc).init(m) : load(init, m);
             Map<String, Object> cfg = new LinkedHashMap<>();

@@ -23,11 +23,13 @@ import org.diffuda.diffusion.schedulers.NoiseSchedule;
 import org.diffuda.diffusion.schedulers.SchedulerConfig;
 import org.diffuda.diffusion.text.ClipTokenizer;
 import org.diffuda.diffusion.training.DiffusionTrainer;
-import org.diffuda.diffusion.training.Ema;
+import org.diffuda.training.Ema;
 import org.diffuda.diffusion.training.TrainingData;
 import org.diffuda.nn.ParamNames;
 import org.diffuda.training.Checkpoint;
+import org.diffuda.training.LrSchedule;
 import org.diffuda.training.Optimizer;
+import org.diffuda.training.Trainer;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
@@ -132,53 +134,42 @@ public final class EmbeddedPrior {
         ParamNames.of(to).forEach((k, p) -> Tensors.copyInto(p.getArray(), src.get(k).getArray()));
     }
 
-    /** Reconstruction MSE + klWeight·KL, AdamW; checkpointed and resumable. */
+    /** Reconstruction MSE + klWeight·KL, AdamW, on the one trainer; checkpointed and resumable. */
     static AutoencoderKL trainVae(CaptionedImages data, Path ckpt, PriorConfig c, long seed, NDManager m) {
         AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m);
-        var params = ParamNames.trainable(vae);
-        Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.0).clipGradNorm(1.0);
-        long start = 0;
-        if (Checkpoint.exists(ckpt)) {
-            Checkpoint.loadWeights(ckpt, vae);
-            Checkpoint.loadOptimizer(ckpt, opt);
-            start = Json.readFile(ckpt.resolve(Checkpoint.STATE), Map.class).get("iteration") instanceof Number n ? n.longValue() : 0;
-        }
-        params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+        Optimizer opt = Optimizer.adamw(ParamNames.trainable(vae), 0.9, 0.999, 0.0).clipGradNorm(1.0);
         int per = 3 * c.height() * c.width();
-        try (Progress p = new Progress("vae train", c.vaeIterations(), start)) {
-            for (long it = start; it < c.vaeIterations(); it++) {
-                Random r = Rng.random(seed, 0x7AEL, it);
-                float[] x = new float[c.vaeBatch() * per];
-                for (int j = 0; j < c.vaeBatch(); j++) {
-                    float[] img = data.images().get(r.nextInt(data.size()));
-                    if (r.nextBoolean()) {
-                        img = Transforms.flip(new org.diffuda.data.Sample("x", c.height(), c.width(), img, null)).image();
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("vae", vae.config());
+        config.put("prior", c);
+        config.put("seed", seed);
+        new Trainer("vae train", c.vaeIterations(), seed)
+                .module("", vae, null)
+                .group("vae", opt, LrSchedule.constant(c.vaeLr()))
+                .checkpoint(ckpt, config, 250)
+                .run(it -> {
+                    Random r = it.generator("batch").random();
+                    float[] x = new float[c.vaeBatch() * per];
+                    for (int j = 0; j < c.vaeBatch(); j++) {
+                        float[] img = data.images().get(r.nextInt(data.size()));
+                        if (r.nextBoolean()) {
+                            img = Transforms.flip(new org.diffuda.data.Sample("x", c.height(), c.width(), img, null)).image();
+                        }
+                        System.arraycopy(img, 0, x, j * per, per);
                     }
-                    System.arraycopy(img, 0, x, j * per, per);
-                }
-                double loss;
-                try (NDManager sub = m.newSubManager()) {
-                    NDArray xs = Tensors.affine(Tensors.create(sub, x, new Shape(c.vaeBatch(), 3, c.height(), c.width())), 2, -1);
-                    Engines.seed(Rng.mix(seed, 0x7AFL, it));
-                    try (GradientCollector gc = Engines.engine().newGradientCollector()) {
+                    NDArray xs = Tensors.affine(Tensors.create(it.manager(), x, new Shape(c.vaeBatch(), 3, c.height(), c.width())), 2, -1);
+                    double[] mse = new double[1];
+                    it.backward(() -> {
                         NDArray[] d = vae.encodeDist(xs, true);
-                        NDArray z = d[0].add(Tensors.mul(d[1], 0.5).exp().mul(sub.randomNormal(d[0].getShape())));
+                        NDArray z = d[0].add(Tensors.mul(d[1], 0.5).exp().mul(it.generator("posterior").randn(it.manager(), d[0].getShape())));
                         NDArray rec = vae.decode(Tensors.mul(z, (float) vae.config().scalingFactor()), true);
-                        NDArray mse = rec.sub(xs).square().mean();
+                        NDArray err = rec.sub(xs).square().mean();
                         NDArray kl = Tensors.mul(d[0].square().add(d[1].exp()).sub(d[1]).sub(1f), 0.5).mean();
-                        NDArray l = mse.add(Tensors.mul(kl, (float) c.klWeight()));
-                        gc.backward(l);
-                        loss = mse.getFloat();
-                    }
-                    opt.step(c.vaeLr());
-                }
-                p.step(String.format("mse %.4f", loss));
-                if ((it + 1) % 250 == 0 || it + 1 == c.vaeIterations()) {
-                    Checkpoint.save(ckpt, vae.config(), vae, opt, Map.of("iteration", it + 1, "mse", loss));
-                }
-            }
-        }
-        params.values().forEach(p -> p.getArray().setRequiresGradient(false));
+                        mse[0] = err.getFloat();
+                        return err.add(Tensors.mul(kl, (float) c.klWeight()));
+                    });
+                    return Map.of("mse", mse[0]);
+                });
         return vae;
     }
 }

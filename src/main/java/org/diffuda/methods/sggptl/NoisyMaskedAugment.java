@@ -10,6 +10,9 @@ import java.util.Random;
 import org.diffuda.data.Classes;
 import org.diffuda.diffusion.schedulers.NoiseSchedule;
 import org.diffuda.segmentation.SegTrainer;
+import org.diffuda.training.Trainer;
+import org.diffuda.util.Generators;
+import org.diffuda.util.Generator;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Rng;
 
@@ -25,23 +28,21 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
     private final NoiseSchedule noise;
     private final double fraction;
     private final int maxT;
-    private final long seed;
 
-    public NoisyMaskedAugment(NoiseSchedule noise, double fraction, int maxT, long seed) {
+    public NoisyMaskedAugment(NoiseSchedule noise, double fraction, int maxT) {
         this.noise = noise;
         this.fraction = fraction;
         this.maxT = maxT;
-        this.seed = seed;
     }
 
     @Override
-    public NDArray[] apply(NDArray images, NDArray labels, long iteration) {
-        Random r = Rng.random(seed, 0xA0A0L, iteration);
+    public NDArray[] apply(NDArray images, NDArray labels, Generators iteration) {
+        Random r = iteration.generator("noisy-masked:choice").random();
+        Generator noiseGen = iteration.generator("noisy-masked:noise");
         int n = (int) images.getShape().get(0);
         NDList xs = new NDList(), ys = new NDList();
         boolean any = false;
         NDManager m = images.getManager();
-        Engines.seed(Rng.mix(seed, 0xA0A1L, iteration));
         for (int i = 0; i < n; i++) {
             NDArray x = images.get(i).expandDims(0);
             NDArray y = labels.get(i).expandDims(0);
@@ -49,7 +50,7 @@ public final class NoisyMaskedAugment implements SegTrainer.BatchAugment {
                 any = true;
                 int t = r.nextInt(Math.max(1, maxT));
                 NDArray scaled = Tensors.affine(x, 2, -1);
-                x = Tensors.div(noise.addNoise(scaled, m.randomNormal(scaled.getShape()), t).add(1f), 2);
+                x = Tensors.div(noise.addNoise(scaled, noiseGen.randn(m, scaled.getShape()), t).add(1f), 2);
                 long[] l = y.toLongArray();
                 int[] present = SemanticGradientGuidance.presentClasses(l, 0, l.length);
                 if (r.nextBoolean() && present.length > 0) {

@@ -25,6 +25,7 @@ import org.diffuda.segmentation.models.SegModelConfig;
 import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.training.Checkpoint;
+import org.diffuda.training.Trainer;
 import org.diffuda.util.AtomicFiles;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
@@ -157,7 +158,7 @@ public final class SggPtl {
         Engines.seed(s.seed());
         try (NDManager m = Engines.engine().newBaseManager()) {
             Segmenter g = SegModels.create(s.model(), m);
-            var augment = augment(s.cfg(), sc, s.seed());
+            var augment = augment(s.cfg(), sc);
             Map<String, Object> config = SegTrainer.config(s.model(), s.g0Train(), s.seed());
             var res = new SegTrainer(g, s.g0Train(), s.seed()).withAugment(augment)
                     .train(List.of(source), dir.resolve("checkpoint"), config, s.bad(), 0);
@@ -203,14 +204,14 @@ public final class SggPtl {
         // "during the training of the segmentation model" because SGG needs g to classify noisy,
         // masked x_t. Without it, g₂-guided X³⁰⁰ agreed less with the source labels than
         // g₀-guided X³⁰⁰ (oracle mIoU 18.5/14.7 vs 19.3/20.5, seeds 0/1).
-        SegTrainer.Result res = new SegTrainer(g, ft, seed).withAugment(augment(c, sc, seed))
+        Trainer.Result res = new SegTrainer(g, ft, seed).withAugment(augment(c, sc))
                 .train(data, dir.resolve("checkpoint"), config, s.bad(), 0);
         Checkpoint.save(dir.resolve("model"), config, g, null, null);
         double ftSecs = (System.nanoTime() - t1) / 1e9;
         EvalResult ev = val == null ? null : Evaluator.evaluate(g, val, s.eval(), s.bad(), p -> {});
         int steps = org.diffuda.diffusion.schedulers.DdpmScheduler.tailLength(n, c.stepStride());
         double loss = res.history().stream().skip(Math.max(0, res.history().size() - 20))
-                .mapToDouble(SegTrainer.Step::loss).average().orElse(Double.NaN);
+                .mapToDouble(Trainer.Record::loss).average().orElse(Double.NaN);
         Stage st = new Stage(n, steps, subset.length, translateSecs, ftSecs, loss, ev);
         Json.writeFile(done, st);
         LOG.info("stage n={}: translated {} images in {} s, fine-tuned in {} s{}", n, subset.length,
@@ -220,8 +221,8 @@ public final class SggPtl {
     }
 
     /** The noisy/masked augmentation every training of g uses (g₀ and each stage). */
-    static NoisyMaskedAugment augment(SggPtlConfig c, SchedulerConfig sc, long seed) {
-        return new NoisyMaskedAugment(Scheduler.create(sc).noise(), c.noisyFraction(), c.maxSteps(), seed);
+    static NoisyMaskedAugment augment(SggPtlConfig c, SchedulerConfig sc) {
+        return new NoisyMaskedAugment(Scheduler.create(sc).noise(), c.noisyFraction(), c.maxSteps());
     }
 
     /** Fine-tuning recipe of a stage: g₀'s recipe with K iterations, the stage lr and a K/10 warm-up. */

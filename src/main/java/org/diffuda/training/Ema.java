@@ -1,4 +1,4 @@
-package org.diffuda.diffusion.training;
+package org.diffuda.training;
 
 import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;

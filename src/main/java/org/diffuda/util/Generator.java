@@ -1,0 +1,102 @@
+package org.diffuda.util;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+/**
+ * A random stream of its own, as diffusers' {@code generator=}: derived from the run seed, what
+ * it is for and an index (iteration, image), so its numbers do not depend on what else ran
+ * before it in the JVM, in which order, or how often a run was killed and resumed.
+ *
+ * <p>Tensor draws use libtorch's CPU generator (the same normal and uniform kernels as torch):
+ * each draw re-seeds it from this stream under a lock and draws at once, so nothing else can
+ * interleave. Java-side draws (indices, coin flips) come from {@link #random()}.
+ */
+public final class Generator {
+    private static final Object TORCH = new Object();
+    private final SplittableRandom stream;
+
+    private Generator(long state) {
+        this.stream = new SplittableRandom(state);
+    }
+
+    /** The generator for {@code purpose} (and optional indices) of a run with {@code seed}. */
+    public static Generator of(long seed, String purpose, long... index) {
+        long[] tags = new long[index.length + 1];
+        tags[0] = Rng.stringTag(purpose);
+        System.arraycopy(index, 0, tags, 1, index.length);
+        return new Generator(Rng.mix(seed, tags));
+    }
+
+    /** A generator whose first draw is torch's after {@code torch.manual_seed(seed)}. */
+    public static Generator manual(long seed) {
+        Generator g = new Generator(seed);
+        g.exactSeed = seed;
+        return g;
+    }
+
+    private Long exactSeed;
+
+    /** A sub-stream, independent of this one's later draws. */
+    public Generator child(String purpose, long... index) {
+        long[] tags = new long[index.length + 1];
+        tags[0] = Rng.stringTag(purpose);
+        System.arraycopy(index, 0, tags, 1, index.length);
+        return new Generator(Rng.mix(nextSeed(), tags));
+    }
+
+    public synchronized long nextSeed() {
+        if (exactSeed != null) {
+            long s = exactSeed;
+            exactSeed = null;
+            stream.nextLong();
+            return s;
+        }
+        return stream.nextLong();
+    }
+
+    /** A java.util.Random for Java-side choices (sample indices, flips). */
+    public Random random() {
+        return new Random(nextSeed());
+    }
+
+    /** N(0, 1) of {@code shape} (float32). */
+    public NDArray randn(NDManager m, Shape shape) {
+        long s = nextSeed();
+        synchronized (TORCH) {
+            seedTorch(s);
+            return m.randomNormal(0f, 1f, shape, DataType.FLOAT32);
+        }
+    }
+
+    /** U[lo, hi) of {@code shape} (float32). */
+    public NDArray rand(NDManager m, Shape shape, float lo, float hi) {
+        long s = nextSeed();
+        synchronized (TORCH) {
+            seedTorch(s);
+            return m.randomUniform(lo, hi, shape, DataType.FLOAT32);
+        }
+    }
+
+    /**
+     * Runs {@code body} with libtorch's global generator seeded from this stream, for native ops
+     * that read only the global one (dropout, parameter initialisers). Nothing else may draw from
+     * it meanwhile: the trainer and model builders are single-threaded.
+     */
+    public <T> T seeded(java.util.function.Supplier<T> body) {
+        long s = nextSeed();
+        synchronized (TORCH) {
+            seedTorch(s);
+            return body.get();
+        }
+    }
+
+    private static void seedTorch(long s) {
+        Engines.engine();
+        ai.djl.pytorch.jni.JniUtils.setSeed(s);
+    }
+}

@@ -1,5 +1,6 @@
 package org.diffuda.cli;
 
+import org.diffuda.util.Generator;
 import org.diffuda.training.Trainer;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -114,10 +115,10 @@ public final class DiffusionCommand implements Runnable {
         @Override
         public void run() {
             int[] hw = Sizes.parse(size, "--size");
-            Engines.seed(common.seed);
             try (NDManager m = Engines.engine().newBaseManager()) {
                 UNet2DModel u = PixelDdpm.load(model, m);
-                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), scheduler, steps, n, hw[0], hw[1], m);
+                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), scheduler, steps, n, hw[0], hw[1], m,
+                        Generator.perItem(common.seed, "ddpm sample", 0, n));
                 Png.write(ImageGrid.grid(cells(imgs), 4, null, 2), out);
                 System.out.println("wrote " + out);
             }
@@ -146,7 +147,6 @@ public final class DiffusionCommand implements Runnable {
         public void run() {
             int[] hw = Sizes.parse(size, "--size");
             BadInput bad = new BadInput(common.skipBad);
-            Engines.seed(common.seed);
             try (NDManager m = Engines.engine().newBaseManager()) {
                 // sim images 0..399 train the judge, 400..499 are held out (so "always real" cannot pass)
                 var simAll = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 500);
@@ -157,8 +157,8 @@ public final class DiffusionCommand implements Runnable {
                 double realVal = judge.accuracy(realHeldOut, 1);
                 double simHeldOut = simAll.size() > 400 ? judge.accuracy(simAll.subList(400, simAll.size()), 0) : Double.NaN;
                 UNet2DModel u = PixelDdpm.load(model, m);
-                Engines.seed(common.seed + 1);
-                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), "DDIMScheduler", steps, n, hw[0], hw[1], m);
+                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), "DDIMScheduler", steps, n, hw[0], hw[1], m,
+                        Generator.perItem(common.seed, "ddpm judge", 0, n));
                 double share = judge.share(imgs, 1);
                 Png.write(ImageGrid.grid(cells(imgs), 8, null, 2), model.resolve("judged-samples.png"));
                 Map<String, Object> r = new LinkedHashMap<>();

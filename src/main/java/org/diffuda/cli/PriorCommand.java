@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import org.diffuda.data.Png;
 import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.pipelines.DiffusionSampler;
 import org.diffuda.diffusion.pipelines.SamplingHook;
 import org.diffuda.diffusion.pipelines.TextToImage;
 import org.diffuda.diffusion.prior.EmbeddedPrior;
 import org.diffuda.diffusion.prior.PriorConfig;
 import org.diffuda.report.ImageGrid;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,12 +71,13 @@ public final class PriorCommand implements Runnable {
         int steps;
         @Option(names = "--guidance", defaultValue = "4.0")
         double guidance;
+        @Option(names = "--negative-prompt", description = "Negative prompt for classifier-free guidance (default: the empty prompt).")
+        List<String> negative;
         @Option(names = "--out", defaultValue = "runs/prior-samples.png")
         Path out;
 
         @Override
         public void run() {
-            Engines.seed(common.seed);
             try (NDManager m = Engines.engine().newBaseManager()) {
                 PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
                 List<String> all = new ArrayList<>();
@@ -83,7 +86,8 @@ public final class PriorCommand implements Runnable {
                         all.add(pr);
                     }
                 }
-                NDArray imgs = TextToImage.generate(p, all, steps, guidance, m, SamplingHook.NONE);
+                NDArray imgs = TextToImage.generate(p, all, negative, DiffusionSampler.Options.of(steps).withGuidance(guidance)
+                        .withGenerator(Generator.perItem(common.seed, "prior sample", 0, all.size())), m, SamplingHook.NONE);
                 List<BufferedImage> cells = new ArrayList<>();
                 long h = imgs.getShape().get(2), w = imgs.getShape().get(3);
                 for (int i = 0; i < all.size(); i++) {
@@ -117,7 +121,6 @@ public final class PriorCommand implements Runnable {
 
         @Override
         public void run() {
-            Engines.seed(common.seed);
             try (NDManager m = Engines.engine().newBaseManager()) {
                 PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
                 int[] size = TextToImage.imageSize(p);
@@ -162,8 +165,8 @@ public final class PriorCommand implements Runnable {
                 for (int i = 0; i < n; i++) {
                     batch.add(prompts.get(k));
                 }
-                Engines.seed(common.seed + 17 * k);
-                NDArray imgs = TextToImage.generate(p, batch, steps, guidance, m, SamplingHook.NONE);
+                NDArray imgs = TextToImage.generate(p, batch, null, DiffusionSampler.Options.of(steps).withGuidance(guidance)
+                        .withGenerator(Generator.perItem(common.seed, "prior judge:" + prompts.get(k), 0, n)), m, SamplingHook.NONE);
                 double share = judge.share(imgs, k);
                 correct += (int) Math.round(share * n);
                 r.put(prompts.get(k), share);

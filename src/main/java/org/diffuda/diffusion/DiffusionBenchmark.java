@@ -16,6 +16,7 @@ import org.diffuda.nn.Module;
 import org.diffuda.nn.ParamNames;
 import org.diffuda.training.Optimizer;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 
 /** Train-step and sampling-step time of the default pixel U-Net and of the small SD U-Net. */
 public final class DiffusionBenchmark {
@@ -24,18 +25,18 @@ public final class DiffusionBenchmark {
     public static Map<String, Object> run(int iters, long seed) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("intra_op_threads", Engines.intraOpThreads());
-        Engines.seed(seed);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            UNet2DModel pixel = new UNet2DModel(UNet2DConfig.small()).init(m);
+            UNet2DModel pixel = new UNet2DModel(UNet2DConfig.small()).init(m, Generator.of(seed, "init:unet"));
             out.put("pixel_unet", time(pixel, pixel, new Shape(16, 3, 32, 64), null, iters, m));
-            UNet2DConditionModel sd = new UNet2DConditionModel(UNet2DConditionConfig.small()).init(m);
-            NDArray ctx = m.randomNormal(new Shape(32, 16, UNet2DConditionConfig.small().crossAttentionDim()));
+            UNet2DConditionModel sd = new UNet2DConditionModel(UNet2DConditionConfig.small()).init(m, Generator.of(seed, "init:sd_unet"));
+            NDArray ctx = Generator.of(seed, "bench:context").randn(m, new Shape(32, 16, UNet2DConditionConfig.small().crossAttentionDim()));
             out.put("sd_unet", time(sd, sd, new Shape(32, 4, 8, 16), ctx, iters, m));
         }
         return out;
     }
 
     static Map<String, Object> time(Module model, Denoiser d, Shape shape, NDArray ctx, int iters, NDManager m) {
+        Generator gen = Generator.of(0, "bench:inputs");
         var params = ParamNames.trainable(model);
         Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.0);
         long n = shape.get(0);
@@ -47,7 +48,7 @@ public final class DiffusionBenchmark {
         for (int i = 0; i < iters + 2; i++) {
             long t0 = System.nanoTime();
             try (NDManager sub = m.newSubManager()) {
-                NDArray x = sub.randomNormal(shape);
+                NDArray x = gen.randn(sub, shape);
                 try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                     gc.backward(d.predict(x, t, c, true).sub(x).square().mean());
                 }
@@ -62,7 +63,7 @@ public final class DiffusionBenchmark {
         for (int i = 0; i < iters + 2; i++) {
             long t0 = System.nanoTime();
             try (NDManager sub = m.newSubManager()) {
-                d.predict(sub.randomNormal(shape), t, c, false).toFloatArray();
+                d.predict(gen.randn(sub, shape), t, c, false).toFloatArray();
             }
             if (i >= 2) {
                 sample += (System.nanoTime() - t0) / 1e9;

@@ -74,6 +74,14 @@ public abstract class Module extends AbstractBlock {
         return self;
     }
 
+    /**
+     * Creates every parameter with its initialiser drawing from {@code generator} (libtorch's
+     * initialisers read only the global generator, so it is seeded from this one meanwhile).
+     */
+    public <M extends Module> M init(NDManager manager, org.diffuda.util.Generator generator) {
+        return generator.seeded(() -> init(manager));
+    }
+
     /** Runs a child module. */
     protected static NDArray run(Block b, NDArray x, boolean training) {
         return ((Module) b).forward(x, training);

@@ -13,15 +13,16 @@ import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.training.Optimizer;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 
 /** Throughput of a segmenter: training (forward + backward + AdamW step) and inference images/s. */
 public final class SegBenchmark {
     private SegBenchmark() {}
 
     public static Map<String, Object> run(SegModelConfig cfg, int batch, int h, int w, int warmup, int iters, long seed) {
-        Engines.seed(seed);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Segmenter model = SegModels.create(cfg, m);
+            Segmenter model = Generator.of(seed, "init:segmenter").seeded(() -> SegModels.create(cfg, m));
+            Generator gen = Generator.of(seed, "bench:inputs");
             var params = ParamNames.trainable(model);
             params.values().forEach(p -> p.getArray().setRequiresGradient(true));
             Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.01);
@@ -29,8 +30,8 @@ public final class SegBenchmark {
             for (int i = 0; i < warmup + iters; i++) {
                 long t0 = System.nanoTime();
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray x = sub.randomUniform(0f, 1f, new Shape(batch, 3, h, w));
-                    NDArray y = sub.randomInteger(0, cfg.numClasses(), new Shape(batch, h, w), DataType.INT64);
+                    NDArray x = gen.rand(sub, new Shape(batch, 3, h, w), 0f, 1f);
+                    NDArray y = gen.seeded(() -> sub.randomInteger(0, cfg.numClasses(), new Shape(batch, h, w), DataType.INT64));
                     try (GradientCollector gc = Engines.engine().newGradientCollector()) {
                         gc.backward(Losses.crossEntropy(model.logits(x, true), y, null));
                     }
@@ -45,7 +46,7 @@ public final class SegBenchmark {
             for (int i = 0; i < warmup + iters; i++) {
                 long t0 = System.nanoTime();
                 try (NDManager sub = m.newSubManager()) {
-                    NDArray x = sub.randomUniform(0f, 1f, new Shape(batch, 3, h, w));
+                    NDArray x = gen.rand(sub, new Shape(batch, 3, h, w), 0f, 1f);
                     model.logits(x, false).argMax(1).toType(DataType.INT32, false).toIntArray();
                 }
                 if (i >= warmup) {

@@ -17,6 +17,7 @@ import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.training.Checkpoint;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 
 /**
@@ -46,9 +47,8 @@ public final class SegRun {
         }
         Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
         long t0 = System.nanoTime();
-        Engines.seed(s.seed());
         try (NDManager manager = Engines.engine().newBaseManager()) {
-            Segmenter model = SegModels.create(s.model(), manager);
+            Segmenter model = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
             SegTrainer trainer = new SegTrainer(model, s.cfg(), s.seed());
             Map<String, Object> config = SegTrainer.config(s.model(), s.cfg(), s.seed());
             Trainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);

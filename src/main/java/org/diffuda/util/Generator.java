@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 public final class Generator {
     private static final Object TORCH = new Object();
     private final SplittableRandom stream;
+    private java.util.List<Generator> items;
 
     private Generator(long state) {
         this.stream = new SplittableRandom(state);
@@ -40,6 +41,28 @@ public final class Generator {
     }
 
     private Long exactSeed;
+
+    /**
+     * One generator per item of a batch (diffusers' list of generators): a draw of shape (N, …)
+     * takes item i's slice from generator i, so image i is the same whatever batch it is in.
+     */
+    public static Generator perItem(java.util.List<Generator> generators) {
+        if (generators.isEmpty()) {
+            throw new IllegalArgumentException("perItem: no generators");
+        }
+        Generator g = new Generator(generators.get(0).nextSeed());
+        g.items = java.util.List.copyOf(generators);
+        return g;
+    }
+
+    /** Generators of items {@code first} … {@code first + n − 1} for {@code purpose} of a run with {@code seed}. */
+    public static Generator perItem(long seed, String purpose, long first, int n) {
+        java.util.List<Generator> gs = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            gs.add(of(seed, purpose, first + i));
+        }
+        return perItem(gs);
+    }
 
     /** A sub-stream, independent of this one's later draws. */
     public Generator child(String purpose, long... index) {
@@ -66,6 +89,9 @@ public final class Generator {
 
     /** N(0, 1) of {@code shape} (float32). */
     public NDArray randn(NDManager m, Shape shape) {
+        if (items != null) {
+            return perItemDraw(m, shape, (g, s) -> g.randn(m, s));
+        }
         long s = nextSeed();
         synchronized (TORCH) {
             seedTorch(s);
@@ -75,6 +101,9 @@ public final class Generator {
 
     /** U[lo, hi) of {@code shape} (float32). */
     public NDArray rand(NDManager m, Shape shape, float lo, float hi) {
+        if (items != null) {
+            return perItemDraw(m, shape, (g, s) -> g.rand(m, s, lo, hi));
+        }
         long s = nextSeed();
         synchronized (TORCH) {
             seedTorch(s);
@@ -93,6 +122,20 @@ public final class Generator {
             seedTorch(s);
             return body.get();
         }
+    }
+
+    private NDArray perItemDraw(NDManager m, Shape shape, java.util.function.BiFunction<Generator, Shape, NDArray> draw) {
+        if (shape.get(0) != items.size()) {
+            throw new IllegalArgumentException("a draw of " + shape + " from " + items.size() + " per-item generators");
+        }
+        Shape one = new Shape(1).addAll(shape.slice(1));
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (Generator g : items) {
+            parts.add(draw.apply(g, one));
+        }
+        NDArray out = ai.djl.ndarray.NDArrays.concat(parts, 0);
+        parts.forEach(NDArray::close);
+        return out;
     }
 
     private static void seedTorch(long s) {

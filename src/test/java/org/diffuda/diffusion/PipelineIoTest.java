@@ -123,9 +123,10 @@ class PipelineIoTest {
 
     @Test
     void textToImageShapes() {
-        Engines.seed(5);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            NDArray img = TextToImage.generate(tiny(m), List.of("driving at night", "a photo of a car"), 3, 3.0, m, SamplingHook.NONE);
+            NDArray img = TextToImage.generate(tiny(m), List.of("driving at night", "a photo of a car"), null,
+                    org.diffuda.diffusion.pipelines.DiffusionSampler.Options.of(3).withGuidance(3.0)
+                            .withGenerator(org.diffuda.util.Generator.of(5, "test")), m, SamplingHook.NONE);
             assertEquals(new Shape(2, 3, 8, 16), img.getShape());
             assertTrue(img.min().getFloat() >= 0 && img.max().getFloat() <= 1);
         }
@@ -148,7 +149,8 @@ class PipelineIoTest {
             var s = org.diffuda.diffusion.schedulers.Scheduler.create(p.scheduler());
             NDArray z = org.diffuda.diffusion.pipelines.DiffusionSampler.generate(p.unet(), s, new Shape(1, 4, 4, 8), m,
                     Conditioning.text(ctx), Conditioning.text(unc),
-                    new org.diffuda.diffusion.pipelines.DiffusionSampler.Options(3, 3.0, 1.0, false), control);
+                    org.diffuda.diffusion.pipelines.DiffusionSampler.Options.of(3).withGuidance(3.0)
+                            .withGenerator(org.diffuda.util.Generator.of(6, "test")), control);
             assertEquals(new Shape(1, 4, 4, 8), z.getShape());
         }
     }

@@ -62,7 +62,7 @@ class SchedulerTest {
         s.setTimesteps(10);
         NDArray x = sampleDeter();
         for (int t : s.timesteps()) {
-            x = s.step(model(x, t), t, x).prevSample();
+            x = s.step(model(x, t), t, x, null).prevSample();
         }
         return x;
     }
@@ -90,7 +90,7 @@ class SchedulerTest {
         int[] ts = java.util.Arrays.copyOfRange(s.timesteps(), 8, 10);
         NDArray x = s.addNoise(sampleDeter(), noiseDeter(), ts[0]);
         for (int t : ts) {
-            x = s.step(model(x, t), t, x).prevSample();
+            x = s.step(model(x, t), t, x, null).prevSample();
         }
         double[] r = sumMean(x);
         assertEquals(354.5418, r[0], 1e-2);
@@ -135,9 +135,12 @@ class SchedulerTest {
     NDArray ddpmLoop(SchedulerConfig c) {
         DdpmScheduler s = new DdpmScheduler(c);
         NDArray x = sampleDeter();
-        Engines.engine().setRandomSeed(0); // torch.manual_seed(0)
+        // diffusers draws each step's noise from torch.manual_seed(0) in order, only for t > 0: the same
+        // draws, made in the same order here (test code may use the global generator; the product never does)
+        Engines.engine().setRandomSeed(0);
         for (int t : s.timesteps()) {
-            x = s.step(model(x, t), t, x).prevSample();
+            NDArray mean = s.mean(model(x, t), t, x).prevSample();
+            x = s.addsNoise(t) ? mean.add(x.getManager().randomNormal(mean.getShape()).mul((float) Math.sqrt(s.variance(t)))) : mean;
         }
         return x;
     }
@@ -157,7 +160,7 @@ class SchedulerTest {
         s.setTimesteps(10);
         NDArray x = sampleDeter();
         for (int t : s.timesteps()) {
-            x = s.step(model(x, t), t, x).prevSample();
+            x = s.step(model(x, t), t, x, null).prevSample();
         }
         return x;
     }

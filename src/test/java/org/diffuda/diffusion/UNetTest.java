@@ -103,7 +103,7 @@ class UNetTest {
             s.setTailTimesteps(5);
             int[] calls = {0};
             NDArray x = DiffusionSampler.loop(u, s, m.randomNormal(new Shape(1, 3, 16, 32)), s.timesteps(), Conditioning.NONE,
-                    null, DiffusionSampler.Options.of(5), new org.diffuda.diffusion.pipelines.SamplingHook() {
+                    null, DiffusionSampler.Options.of(5).withGenerator(org.diffuda.util.Generator.of(0, "test")), new org.diffuda.diffusion.pipelines.SamplingHook() {
                         @Override
                         public NDArray guideMean(int index, int t, NDArray xt, NDArray mean, double variance) {
                             calls[0]++;

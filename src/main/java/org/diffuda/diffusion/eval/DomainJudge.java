@@ -10,6 +10,7 @@ import org.diffuda.data.Dataset;
 import org.diffuda.data.Sample;
 import org.diffuda.data.Transforms;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 
 /**
  * Judges generated images by a classifier trained on real images of the classes in question:
@@ -39,8 +40,7 @@ public final class DomainJudge {
                 labels.add(c);
             }
         }
-        Engines.seed(seed);
-        ImageClassifier clf = new ImageClassifier(perClass.size()).init(m);
+        ImageClassifier clf = new ImageClassifier(perClass.size()).init(m, Generator.of(seed, "init:classifier"));
         clf.train(imgs, labels.stream().mapToInt(Integer::intValue).toArray(), h, w, iterations, 32, seed);
         return new DomainJudge(clf, h, w, m);
     }

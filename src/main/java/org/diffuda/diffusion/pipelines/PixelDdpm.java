@@ -23,6 +23,7 @@ import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.DiffusionTrainer;
 import org.diffuda.training.Ema;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 
 /**
@@ -47,10 +48,9 @@ public final class PixelDdpm {
     public static Trained train(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
                                 long seed, BadInput bad, Path init) {
         long t0 = System.nanoTime();
-        Engines.seed(seed);
         List<Trainer.Record> history = new ArrayList<>();
         try (NDManager m = Engines.engine().newBaseManager()) {
-            UNet2DModel unet = init == null ? new UNet2DModel(uc).init(m) : load(init, m);
+            UNet2DModel unet = init == null ? new UNet2DModel(uc).init(m, Generator.of(seed, "init:unet")) : load(init, m);
             Map<String, Object> cfg = new LinkedHashMap<>();
             cfg.put("unet", unet.config());
             if (init != null) {
@@ -83,10 +83,10 @@ public final class PixelDdpm {
 
     /** n images in [0, 1] at (h, w) with the given scheduler class and number of steps. */
     public static NDArray sample(UNet2DModel unet, SchedulerConfig sc, String schedulerClass, int steps, int n, int h, int w,
-                                 NDManager m) {
+                                 NDManager m, Generator generator) {
         Scheduler s = Scheduler.create(sc.withClassName(schedulerClass));
         NDArray x = DiffusionSampler.generate(unet, s, new Shape(n, unet.inChannels(), h, w), m, Conditioning.NONE, null,
-                DiffusionSampler.Options.of(steps), SamplingHook.NONE);
+                DiffusionSampler.Options.of(steps).withGenerator(generator), SamplingHook.NONE);
         return Tensors.div(x.add(1f), 2).clip(0f, 1f);
     }
 }

@@ -1,6 +1,5 @@
 package org.diffuda.diffusion.pipelines;
 
-import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -11,41 +10,61 @@ import org.diffuda.diffusion.models.Conditioning;
 import org.diffuda.diffusion.schedulers.Scheduler;
 
 /**
- * StableDiffusionPipeline's loop: encode the prompts and the empty prompt, denoise latents from
- * noise with classifier-free guidance, decode with the VAE. Returns images in [0, 1], (N, 3, H, W).
+ * StableDiffusionPipeline / StableDiffusionImg2ImgPipeline / StableDiffusionControlNetPipeline:
+ * encode the prompts and the negative prompts (empty by default), denoise latents with
+ * classifier-free guidance (a ControlNet in the options runs on both halves), decode with the
+ * VAE. Images are in [0, 1], (N, 3, H, W); noise comes from the options' generator.
  */
 public final class TextToImage {
     private TextToImage() {}
 
-    public static NDArray generate(PipelineFolder.StableDiffusion p, List<String> prompts, int steps, double guidance,
-                                   NDManager m, SamplingHook hook) {
-        int n = prompts.size();
-        NDArray cond = p.textEncoder().encode(m, p.tokenizer().encode(prompts), false);
-        List<String> empty = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            empty.add("");
-        }
-        NDArray uncond = p.textEncoder().encode(m, p.tokenizer().encode(empty), false);
+    public static NDArray generate(PipelineFolder.StableDiffusion p, List<String> prompts, List<String> negativePrompts,
+                                   DiffusionSampler.Options o, NDManager m, SamplingHook hook) {
+        Conditioning[] cu = encode(p, prompts, negativePrompts, m);
         var uc = p.unet().config();
         Scheduler s = Scheduler.create(p.scheduler());
         int h = uc.sampleSize(), w = latentWidth(p);
-        NDArray z = DiffusionSampler.generate(p.unet(), s, new Shape(n, uc.inChannels(), h, w), m, Conditioning.text(cond),
-                Conditioning.text(uncond), new DiffusionSampler.Options(steps, guidance, 1.0, false), hook);
-        return Tensors.div(p.vae().decode(z, false).add(1f), 2).clip(0f, 1f);
+        NDArray z = DiffusionSampler.generate(p.unet(), s, new Shape(prompts.size(), uc.inChannels(), h, w), m, cu[0], cu[1], o, hook);
+        return LatentCodec.decode(p.vae(), z);
+    }
+
+    /** img2img in latent space: encode {@code images} (mode of q(z|x)), noise to the strength, denoise, decode. */
+    public static NDArray img2img(PipelineFolder.StableDiffusion p, NDArray images, List<String> prompts,
+                                  List<String> negativePrompts, DiffusionSampler.Options o, NDManager m, SamplingHook hook) {
+        Conditioning[] cu = encode(p, prompts, negativePrompts, m);
+        NDArray z0 = LatentCodec.encode(p.vae(), images, null);
+        NDArray z = DiffusionSampler.img2img(p.unet(), Scheduler.create(p.scheduler()), z0, cu[0], cu[1], o, hook);
+        return LatentCodec.decode(p.vae(), z);
+    }
+
+    /** {conditional, unconditional} text conditioning; negative prompts default to "". */
+    public static Conditioning[] encode(PipelineFolder.StableDiffusion p, List<String> prompts, List<String> negativePrompts,
+                                        NDManager m) {
+        int n = prompts.size();
+        List<String> neg = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            neg.add(negativePrompts == null || negativePrompts.isEmpty() ? ""
+                    : negativePrompts.size() == 1 ? negativePrompts.get(0) : negativePrompts.get(i));
+        }
+        if (negativePrompts != null && negativePrompts.size() > 1 && negativePrompts.size() != n) {
+            throw new IllegalArgumentException(negativePrompts.size() + " negative prompts for " + n + " prompts");
+        }
+        NDArray cond = p.textEncoder().encode(m, p.tokenizer().encode(prompts), false);
+        NDArray uncond = p.textEncoder().encode(m, p.tokenizer().encode(neg), false);
+        return new Conditioning[] {Conditioning.text(cond), Conditioning.text(uncond)};
     }
 
     /** Image {height, width} the pipeline generates. */
     public static int[] imageSize(PipelineFolder.StableDiffusion p) {
-        int down = 1 << (p.vae().config().blockOutChannels().size() - 1);
+        int down = LatentCodec.downsampling(p.vae());
         return new int[] {p.unet().config().sampleSize() * down, latentWidth(p) * down};
     }
 
     /** Latent width: the VAE's sample aspect (diffuda's prior is 2:1 like Cityscapes). */
     static int latentWidth(PipelineFolder.StableDiffusion p) {
-        var vc = p.vae().config();
-        int down = 1 << (vc.blockOutChannels().size() - 1);
+        int down = LatentCodec.downsampling(p.vae());
         int imgH = p.unet().config().sampleSize() * down;
-        int imgW = vc.sampleSize();
+        int imgW = p.vae().config().sampleSize();
         return imgW == imgH ? p.unet().config().sampleSize() : imgW / down;
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import org.diffuda.data.Transforms;
 import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.pipelines.LatentCodec;
 import org.diffuda.diffusion.models.AutoencoderKL;
 import org.diffuda.diffusion.models.AutoencoderKLConfig;
 import org.diffuda.diffusion.models.CLIPTextConfig;
@@ -31,6 +32,7 @@ import org.diffuda.training.LrSchedule;
 import org.diffuda.training.Optimizer;
 import org.diffuda.training.Trainer;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
 import org.diffuda.util.Rng;
@@ -52,58 +54,38 @@ public final class EmbeddedPrior {
         List<String> captions = new ArrayList<>(data.captions());
         captions.add("");
         ClipTokenizer tok = ClipTokenizer.forCorpus(captions, c.maxTokens());
-        Engines.seed(seed);
         try (NDManager m = Engines.engine().newBaseManager()) {
             AutoencoderKL vae = trainVae(data, work.resolve("vae"), c, seed, m);
             // latents of each image and its mirror (the U-Net's augmentation), with SD's scaling rule
-            float[][] lat = new float[data.size() * 2][];
-            int[][] tokens = new int[data.size() * 2][];
-            long[] latShape = null;
+            int n = data.size(), per = 3 * c.height() * c.width();
+            float[] x = new float[n * 2 * per];
+            int[][] tokens = new int[n * 2][];
+            for (int j = 0; j < n; j++) {
+                float[] img = data.images().get(j);
+                System.arraycopy(img, 0, x, 2 * j * per, per);
+                var s = new org.diffuda.data.Sample("x", c.height(), c.width(), img, null);
+                System.arraycopy(Transforms.flip(s).image(), 0, x, (2 * j + 1) * per, per);
+                tokens[2 * j] = tok.encode(data.captions().get(j));
+                tokens[2 * j + 1] = tokens[2 * j];
+            }
+            float[][] lat = new float[n * 2][];
+            long[] latShape;
+            double scale;
+            try (NDManager sub = m.newSubManager()) {
+                NDArray raw = LatentCodec.encodeUnscaled(vae, Tensors.create(sub, x, new Shape(2L * n, 3, c.height(), c.width())));
+                latShape = raw.getShape().slice(1).getShape();
+                scale = LatentCodec.scalingFactor(raw);
+                float[] all = Tensors.mul(raw, scale).toFloatArray();
+                int lp = all.length / (2 * n);
+                for (int j = 0; j < 2 * n; j++) {
+                    lat[j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
+                }
+            }
             {
-                for (int i = 0; i < data.size(); i += 64) {
-                    int n = Math.min(64, data.size() - i);
-                    int per = 3 * c.height() * c.width();
-                    float[] x = new float[n * 2 * per];
-                    for (int j = 0; j < n; j++) {
-                        float[] img = data.images().get(i + j);
-                        System.arraycopy(img, 0, x, j * per, per);
-                        var s = new org.diffuda.data.Sample("x", c.height(), c.width(), img, null);
-                        System.arraycopy(Transforms.flip(s).image(), 0, x, (n + j) * per, per);
-                    }
-                    try (NDManager sub = m.newSubManager()) { // one batch's activations at a time
-                        NDArray xs = Tensors.affine(Tensors.create(sub, x, new Shape(2L * n, 3, c.height(), c.width())), 2, -1);
-                        NDArray z = vae.encodeDist(xs, false)[0];
-                        latShape = z.getShape().slice(1).getShape();
-                        float[] all = z.toFloatArray();
-                        int lp = all.length / (2 * n);
-                        for (int j = 0; j < n; j++) {
-                            tokens[2 * (i + j)] = tok.encode(data.captions().get(i + j));
-                            tokens[2 * (i + j) + 1] = tokens[2 * (i + j)];
-                            lat[2 * (i + j)] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
-                            lat[2 * (i + j) + 1] = java.util.Arrays.copyOfRange(all, (n + j) * lp, (n + j + 1) * lp);
-                        }
-                    }
-                }
-                double sum = 0, sq = 0;
-                long cnt = 0;
-                for (float[] z : lat) {
-                    for (float v : z) {
-                        sum += v;
-                        sq += v * v;
-                        cnt++;
-                    }
-                }
-                double std = Math.sqrt(sq / cnt - (sum / cnt) * (sum / cnt));
-                double scale = 1.0 / std;
-                for (float[] z : lat) {
-                    for (int k = 0; k < z.length; k++) {
-                        z[k] *= (float) scale;
-                    }
-                }
                 AutoencoderKLConfig vc = vae.config();
                 AutoencoderKL scaled = new AutoencoderKL(new AutoencoderKLConfig(vc.className(), vc.inChannels(), vc.outChannels(),
                         vc.latentChannels(), vc.blockOutChannels(), vc.layersPerBlock(), vc.normNumGroups(), c.width(),
-                        scale)).init(m);
+                        scale)).init(m, Generator.of(seed, "init:vae"));
                 copy(vae, scaled);
                 vae = scaled;
             }
@@ -112,8 +94,8 @@ public final class EmbeddedPrior {
             UNet2DConditionConfig uc = new UNet2DConditionConfig(base.className(), (int) latShape[1], (int) latShape[0],
                     (int) latShape[0], base.downBlockTypes(), base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(),
                     base.attentionHeadDim(), tc.hiddenSize(), base.normNumGroups(), base.normEps(), true, 0, null, null);
-            UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
-            CLIPTextModel text = new CLIPTextModel(tc).init(m);
+            UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m, Generator.of(seed, "init:unet"));
+            CLIPTextModel text = new CLIPTextModel(tc).init(m, Generator.of(seed, "init:text_encoder"));
             SchedulerConfig sc = SchedulerConfig.ddpm().withClassName("DDIMScheduler").withClip(false);
             NoiseSchedule noise = new NoiseSchedule(sc);
             Map<String, Object> cfg = new LinkedHashMap<>();
@@ -136,7 +118,7 @@ public final class EmbeddedPrior {
 
     /** Reconstruction MSE + klWeight·KL, AdamW, on the one trainer; checkpointed and resumable. */
     static AutoencoderKL trainVae(CaptionedImages data, Path ckpt, PriorConfig c, long seed, NDManager m) {
-        AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m);
+        AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m, Generator.of(seed, "init:vae"));
         Optimizer opt = Optimizer.adamw(ParamNames.trainable(vae), 0.9, 0.999, 0.0).clipGradNorm(1.0);
         int per = 3 * c.height() * c.width();
         Map<String, Object> config = new LinkedHashMap<>();

@@ -54,8 +54,15 @@ public final class DdimScheduler implements Scheduler {
         return (1 - ap) / (1 - a) * (1 - a / ap);
     }
 
+    /** (η·σ_t)²: the variance of the noise a step with this scheduler's eta adds. */
     @Override
-    public StepOutput step(NDArray modelOutput, int t, NDArray sample) {
+    public double variance(int t) {
+        return eta == 0 ? 0 : eta * eta * variance(t, prev(t));
+    }
+
+    /** The eta-DDIM mean: √ᾱ_prev·x̂₀ + √(1 − ᾱ_prev − σ²)·ε̂ (diffusers' step without its noise term). */
+    @Override
+    public StepOutput mean(NDArray modelOutput, int t, NDArray sample) {
         if (numInferenceSteps == 0) {
             throw new IllegalStateException("call setTimesteps first");
         }
@@ -68,9 +75,6 @@ public final class DdimScheduler implements Scheduler {
         }
         double std = eta * Math.sqrt(variance(t, prevT));
         NDArray prevSample = Tensors.mul(x0, (float) Math.sqrt(ap)).add(Tensors.mul(eps, (float) Math.sqrt(1 - ap - std * std)));
-        if (eta > 0) {
-            prevSample = prevSample.add(Tensors.mul(sample.getManager().randomNormal(sample.getShape()), (float) std));
-        }
         return new StepOutput(prevSample, x0);
     }
 }

@@ -91,6 +91,7 @@ public final class DdpmScheduler implements Scheduler {
     }
 
     /** Σ_t: the posterior variance β̃_t (fixed_small) or β_t (fixed_large), as diffusers' _get_variance. */
+    @Override
     public double variance(int t) {
         double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
         double currentBeta = 1 - a / ap;
@@ -104,6 +105,7 @@ public final class DdpmScheduler implements Scheduler {
     }
 
     /** μθ(x_t, t) and x̂₀: the mean of x_{t−1} before noise is added. */
+    @Override
     public StepOutput mean(NDArray modelOutput, int t, NDArray sample) {
         double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
         double b = 1 - a, bp = 1 - ap, curAlpha = a / ap, curBeta = 1 - curAlpha;
@@ -115,18 +117,9 @@ public final class DdpmScheduler implements Scheduler {
         return new StepOutput(Tensors.mul(x0, c0).add(Tensors.mul(sample, ct)), x0);
     }
 
+    /** No noise is added at t = 0 (diffusers: variance only for t &gt; 0). */
     @Override
-    public StepOutput step(NDArray modelOutput, int t, NDArray sample) {
-        StepOutput m = mean(modelOutput, t, sample);
-        return t > 0 ? new StepOutput(sampleFrom(m.prevSample(), t), m.predOriginalSample()) : m;
-    }
-
-    /** x_{t−1} = μ + √Σ_t·z, z ~ N(0, I) from torch's generator (no noise at t = 0). */
-    public NDArray sampleFrom(NDArray mean, int t) {
-        if (t == 0) {
-            return mean;
-        }
-        NDArray z = mean.getManager().randomNormal(mean.getShape());
-        return mean.add(Tensors.mul(z, (float) Math.sqrt(variance(t))));
+    public boolean addsNoise(int t) {
+        return t > 0;
     }
 }

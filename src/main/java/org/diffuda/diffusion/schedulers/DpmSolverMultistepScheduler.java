@@ -91,6 +91,15 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         return timesteps.clone();
     }
 
+    private int indexOf(int t) {
+        for (int i = 0; i < timesteps.length; i++) {
+            if (timesteps[i] == t) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException("timestep " + t + " is not in the schedule");
+    }
+
     private static double alpha(double sigma) {
         return 1 / Math.sqrt(sigma * sigma + 1);
     }
@@ -100,10 +109,21 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         return Math.log(a) - Math.log(sigma * a);
     }
 
+    /** Deterministic: the multistep update adds no noise. */
     @Override
-    public StepOutput step(NDArray modelOutput, int t, NDArray sample) {
+    public double variance(int t) {
+        return 0;
+    }
+
+    /** The DPM-Solver++ update (advances the multistep history: once per step). */
+    @Override
+    public StepOutput mean(NDArray modelOutput, int t, NDArray sample) {
         if (timesteps == null) {
             throw new IllegalStateException("call setTimesteps first");
+        }
+        if (stepIndex == 0 && lowerOrderNums == 0 && timesteps[0] != t) {
+            // the loop starts mid-schedule (img2img): begin at t, as diffusers' _init_step_index
+            stepIndex = indexOf(t);
         }
         if (timesteps[stepIndex] != t) {
             throw new IllegalArgumentException("expected timestep " + timesteps[stepIndex] + ", got " + t);

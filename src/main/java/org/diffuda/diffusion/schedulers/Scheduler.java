@@ -2,6 +2,7 @@ package org.diffuda.diffusion.schedulers;
 
 import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
+import org.diffuda.util.Generator;
 
 /**
  * Pure math over timesteps (diffusers' separation): no model inside. A sampling loop calls
@@ -20,8 +21,38 @@ public interface Scheduler {
 
     int[] timesteps();
 
-    /** One reverse step. Stochastic schedulers draw their noise from torch's generator. */
-    StepOutput step(NDArray modelOutput, int t, NDArray sample);
+    /**
+     * The deterministic part of one reverse step: the mean of x_{t−1} given the model output at
+     * x_t (for a deterministic scheduler, x_{t−1} itself) and x̂₀. A guidance hook edits this mean.
+     * Multistep schedulers advance their state here: call it once per step.
+     */
+    StepOutput mean(NDArray modelOutput, int t, NDArray sample);
+
+    /** Σ_t, the variance of the noise this step adds around its mean (0: deterministic). */
+    double variance(int t);
+
+    /** x_{t−1} = mean + √Σ_t·z with z from {@code generator}; the mean itself when the step adds no noise. */
+    default NDArray sampleFrom(NDArray mean, int t, Generator generator) {
+        double v = addsNoise(t) ? variance(t) : 0;
+        if (v <= 0) {
+            return mean;
+        }
+        if (generator == null) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + ": a stochastic step needs a generator");
+        }
+        return mean.add(Tensors.mul(generator.randn(mean.getManager(), mean.getShape()), Math.sqrt(v)));
+    }
+
+    /** Whether the step at t adds noise (DDPM adds none at t = 0 although Σ_0 &gt; 0). */
+    default boolean addsNoise(int t) {
+        return variance(t) > 0;
+    }
+
+    /** One reverse step: {@link #mean}, then {@link #sampleFrom} with noise from {@code generator}. */
+    default StepOutput step(NDArray modelOutput, int t, NDArray sample, Generator generator) {
+        StepOutput m = mean(modelOutput, t, sample);
+        return new StepOutput(sampleFrom(m.prevSample(), t, generator), m.predOriginalSample());
+    }
 
     default NDArray addNoise(NDArray x0, NDArray noise, int t) {
         return noise().addNoise(x0, noise, t);

@@ -16,6 +16,7 @@ import org.diffuda.segmentation.models.SegModelConfig;
 import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 
 /**
  * Cost of one reverse step of the embedded configuration: the denoiser's forward, and with SGG
@@ -32,10 +33,9 @@ public final class GuidanceBenchmark {
         out.put("classes_per_image", classes);
         out.put("denoiser_size", "32x64");
         out.put("segmenter_size", "64x128");
-        Engines.seed(seed);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            UNet2DModel unet = new UNet2DModel(UNet2DConfig.small()).init(m);
-            Segmenter g = SegModels.create(SegModelConfig.small(), m);
+            UNet2DModel unet = new UNet2DModel(UNet2DConfig.small()).init(m, Generator.of(seed, "init:unet"));
+            Segmenter g = Generator.of(seed, "init:segmenter").seeded(() -> SegModels.create(SegModelConfig.small(), m));
             long[] l = new long[batch * 64 * 128];
             for (int i = 0; i < l.length; i++) {
                 l[i] = (i % 128) * classes / 128;
@@ -51,6 +51,7 @@ public final class GuidanceBenchmark {
     }
 
     static double time(UNet2DModel unet, DdpmScheduler s, SamplingHook hook, int batch, int iters, NDManager m) {
+        Generator gen = Generator.of(0, "bench sgg");
         int t = s.timesteps()[0];
         float[] ts = new float[batch];
         java.util.Arrays.fill(ts, t);
@@ -58,9 +59,9 @@ public final class GuidanceBenchmark {
         for (int i = 0; i < iters + 1; i++) {
             long t0 = System.nanoTime();
             try (NDManager sub = m.newSubManager()) {
-                NDArray x = sub.randomNormal(new Shape(batch, 3, 32, 64));
+                NDArray x = gen.randn(sub, new Shape(batch, 3, 32, 64));
                 NDArray mean = s.mean(unet.predict(x, ts, Conditioning.NONE, false), t, x).prevSample();
-                s.sampleFrom(hook.guideMean(0, t, x, mean, s.variance(t)), t).toFloatArray();
+                s.sampleFrom(hook.guideMean(0, t, x, mean, s.variance(t)), t, gen).toFloatArray();
             }
             if (i > 0) {
                 secs += (System.nanoTime() - t0) / 1e9;

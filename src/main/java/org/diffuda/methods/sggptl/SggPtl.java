@@ -29,6 +29,7 @@ import org.diffuda.training.Trainer;
 import org.diffuda.util.AtomicFiles;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 import org.diffuda.util.Rng;
 import org.slf4j.Logger;
@@ -155,9 +156,8 @@ public final class SggPtl {
             return Json.readFile(metrics, G0.class).eval();
         }
         LOG.info("g0: training on {} ({} iterations)", s.source(), s.g0Train().iterations());
-        Engines.seed(s.seed());
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Segmenter g = SegModels.create(s.model(), m);
+            Segmenter g = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), m));
             var augment = augment(s.cfg(), sc);
             Map<String, Object> config = SegTrainer.config(s.model(), s.g0Train(), s.seed());
             var res = new SegTrainer(g, s.g0Train(), s.seed()).withAugment(augment)

@@ -10,7 +10,7 @@ import org.diffuda.diffusion.schedulers.DdpmScheduler;
 import org.diffuda.diffusion.schedulers.SchedulerConfig;
 import org.diffuda.nn.Ops;
 import org.diffuda.segmentation.models.Segmenter;
-import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
 
 /**
  * φⁿ with optional SGG: diffuse the source n steps in closed form, then run the target
@@ -41,12 +41,12 @@ public final class Translator {
         DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType(o.variance()));
         scheduler.setTailTimesteps(o.n(), o.stepStride());
         int[] ts = scheduler.timesteps();
-        Engines.seed(o.seed());
-        NDArray xn = scheduler.addNoise(x0, images.getManager().randomNormal(x0.getShape()), ts[0]);
+        Generator noise = Generator.of(o.seed(), "sgg translate");
+        NDArray xn = scheduler.addNoise(x0, noise.randn(images.getManager(), x0.getShape()), ts[0]);
         SamplingHook hook = o.arrangement() == null || g == null ? SamplingHook.NONE
                 : new SemanticGradientGuidance(g, labels, o.lambda(), o.arrangement(), ts.length, o.seed());
         NDArray out = DiffusionSampler.loop(denoiser, scheduler, xn, ts, Conditioning.NONE, null,
-                DiffusionSampler.Options.of(ts.length), hook);
+                DiffusionSampler.Options.of(ts.length).withGenerator(noise), hook);
         return Ops.resize(Tensors.div(out.add(1f), 2).clip(0f, 1f), s[2], s[3], Ops.BILINEAR);
     }
 }

@@ -50,7 +50,7 @@ public final class Generator {
         if (generators.isEmpty()) {
             throw new IllegalArgumentException("perItem: no generators");
         }
-        Generator g = new Generator(generators.get(0).nextSeed());
+        Generator g = new Generator(0x9E3779B97F4A7C15L); // its own stream: drawing from an item here would shift that item
         g.items = java.util.List.copyOf(generators);
         return g;
     }

@@ -64,8 +64,9 @@ public interface Scheduler {
             case "DDPMScheduler" -> new DdpmScheduler(c);
             case "DDIMScheduler" -> new DdimScheduler(c);
             case "DPMSolverMultistepScheduler" -> new DpmSolverMultistepScheduler(c);
+            case "DDIMInverseScheduler" -> new DdimInverseScheduler(c);
             default -> throw new IllegalArgumentException("scheduler _class_name '" + name
-                    + "': diffuda has DDPMScheduler, DDIMScheduler and DPMSolverMultistepScheduler");
+                    + "': diffuda has DDPMScheduler, DDIMScheduler, DDIMInverseScheduler and DPMSolverMultistepScheduler");
         };
     }
 

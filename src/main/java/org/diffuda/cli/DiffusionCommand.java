@@ -1,5 +1,6 @@
 package org.diffuda.cli;
 
+import org.diffuda.training.Checkpoint;
 import org.diffuda.util.Generator;
 import org.diffuda.training.Trainer;
 import ai.djl.ndarray.NDArray;
@@ -62,6 +63,8 @@ public final class DiffusionCommand implements Runnable {
         String size;
         @Option(names = "--prediction", defaultValue = "epsilon", description = "epsilon or v_prediction.")
         String prediction;
+        @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
+        boolean resume;
         @Option(names = "--init", description = "Continue from this pixel DDPM folder's U-Net (its config wins over --size's sample_size).")
         Path init;
 
@@ -79,6 +82,7 @@ public final class DiffusionCommand implements Runnable {
             UNet2DConfig uc = new UNet2DConfig(base.className(), hw[0], base.inChannels(), base.outChannels(), base.downBlockTypes(),
                     base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(), base.attentionHeadDim(),
                     base.normNumGroups(), base.normEps(), base.flipSinToCos(), base.freqShift(), base.dropout());
+            Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
             PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad, init);
             List<double[]> pts = new ArrayList<>();
             for (Trainer.Record st : t.history()) {

@@ -41,6 +41,8 @@ public final class PriorCommand implements Runnable {
         Integer iters;
         @Option(names = "--vae-iters", description = "VAE iterations.")
         Integer vaeIters;
+        @Option(names = "--resume", description = "Continue the training checkpointed beside --out (OUT.work).")
+        boolean resume;
 
         @Override
         public void run() {
@@ -51,6 +53,7 @@ public final class PriorCommand implements Runnable {
             if (vaeIters != null) {
                 c = c.withVaeIterations(vaeIters);
             }
+            org.diffuda.training.Checkpoint.resumePolicy(EmbeddedPrior.workDir(out).resolve("vae"), resume, out);
             long t0 = System.nanoTime();
             EmbeddedPrior.train(data, out, c, common.seed);
             System.out.printf("prior written to %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);

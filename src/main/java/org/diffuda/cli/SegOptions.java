@@ -62,6 +62,12 @@ public final class SegOptions {
         if (iters != null && iters <= 0) {
             throw new DiffudaException("--iters " + iters + ": must be positive");
         }
+        if (lr != null && !(Double.isFinite(lr) && lr >= 0)) {
+            throw new DiffudaException("--lr " + lr + ": must be a finite number ≥ 0");
+        }
+        if (batch != null && batch <= 0) {
+            throw new DiffudaException("--batch " + batch + ": must be positive");
+        }
         String opt = optimizer == null ? t.optimizer() : optimizer;
         if (!List.of("sgd", "adamw").contains(opt)) {
             throw new DiffudaException("--optimizer " + opt + ": expected sgd or adamw");

@@ -19,6 +19,7 @@ import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
+import org.diffuda.util.RunLock;
 
 /**
  * One supervised segmentation run: train on labelled datasets, save the model, evaluate on a
@@ -35,6 +36,12 @@ public final class SegRun {
     private SegRun() {}
 
     public static Outcome run(Spec s, int keepSamples) {
+        try (RunLock lock = RunLock.acquire(s.out(), "--out")) {
+            return locked(s, keepSamples);
+        }
+    }
+
+    private static Outcome locked(Spec s, int keepSamples) {
         Path ckpt = s.out().resolve("checkpoint");
         Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
         List<Dataset> data = new ArrayList<>();

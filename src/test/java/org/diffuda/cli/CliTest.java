@@ -1,5 +1,6 @@
 package org.diffuda.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
+import org.diffuda.util.RunLock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +78,45 @@ class CliTest {
         assertEquals(0, e.code(), e.err());
         JsonNode ev = Json.MAPPER.readTree(tmp.resolve("t/model/eval.json").toFile());
         assertEquals(4, ev.get("images").asInt());
+    }
+
+    @Test
+    void resumeRefusesAnotherConfigurationAndALockedOutIsRefused(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        String sim = tmp.resolve("b/sim/train").toString();
+        String[] base = {"train-seg", "--data", sim, "--out", tmp.resolve("t").toString(), "--batch", "2",
+            "--crop", "32x64", "--width", "8", "--checkpoint-every", "1"};
+        Run first = run(concat(base, "--iters", "3"));
+        assertEquals(0, first.code(), first.err());
+        byte[] weights = Files.readAllBytes(tmp.resolve("t/checkpoint/model.safetensors"));
+        Run other = run(concat(base, "--iters", "3", "--resume", "--lr", "0.5"));
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("train.lr") && other.err().strip().lines().count() == 1, other.err());
+        assertArrayEquals(weights, Files.readAllBytes(tmp.resolve("t/checkpoint/model.safetensors")), "refused: nothing rewritten");
+        Run longer = run(concat(base, "--resume", "--iters", "4"));
+        assertEquals(0, longer.code(), longer.err());
+        Run fresh = run("train-seg", "--data", sim, "--out", tmp.resolve("f").toString(), "--iters", "1", "--batch", "2",
+                "--crop", "32x64", "--width", "8", "--resume");
+        assertEquals(0, fresh.code(), fresh.err());
+        assertTrue(fresh.err().contains("starting a fresh run"), fresh.err());
+        try (RunLock held = RunLock.acquire(tmp.resolve("locked"), "--out")) {
+            Run locked = run("train-seg", "--data", sim, "--out", tmp.resolve("locked").toString(), "--iters", "1", "--batch", "2",
+                    "--crop", "32x64", "--width", "8");
+            assertEquals(2, locked.code());
+            assertTrue(locked.err().contains("in use by another run") && locked.err().strip().lines().count() == 1, locked.err());
+            assertFalse(Files.exists(tmp.resolve("locked/checkpoint")));
+        }
+        Run nan = run("train-seg", "--data", sim, "--out", tmp.resolve("nan").toString(), "--iters", "1", "--lr", "NaN");
+        assertEquals(2, nan.code());
+        assertTrue(nan.err().contains("--lr NaN"), nan.err());
+        assertFalse(Files.exists(tmp.resolve("nan")), "nothing written");
+        Run diff = run("diffusion", "train", "--data", tmp.resolve("b/real/train").toString(), "--out", tmp.resolve("d").toString(),
+                "--iters", "2", "--size", "16x32");
+        assertEquals(0, diff.code(), diff.err());
+        Run diffAgain = run("diffusion", "train", "--data", tmp.resolve("b/real/train").toString(), "--out", tmp.resolve("d").toString(),
+                "--iters", "2", "--size", "16x32");
+        assertEquals(2, diffAgain.code());
+        assertTrue(diffAgain.err().contains("--resume"), diffAgain.err());
     }
 
     @Test

@@ -47,6 +47,13 @@ public final class PixelDdpm {
      */
     public static Trained train(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
                                 long seed, BadInput bad, Path init) {
+        try (org.diffuda.util.RunLock lock = org.diffuda.util.RunLock.acquire(out, "--out")) {
+            return locked(data, out, uc, sc, c, seed, bad, init);
+        }
+    }
+
+    private static Trained locked(List<Dataset> data, Path out, UNet2DConfig uc, SchedulerConfig sc, DiffusionTrainConfig c,
+                                  long seed, BadInput bad, Path init) {
         long t0 = System.nanoTime();
         List<Trainer.Record> history = new ArrayList<>();
         try (NDManager m = Engines.engine().newBaseManager()) {

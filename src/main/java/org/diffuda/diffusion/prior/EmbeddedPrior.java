@@ -48,8 +48,19 @@ import org.diffuda.util.Rng;
 public final class EmbeddedPrior {
     private EmbeddedPrior() {}
 
+    /** Where the prior's stages checkpoint: {@code OUT.work} beside the pipeline folder. */
+    public static Path workDir(Path out) {
+        return out.toAbsolutePath().resolveSibling(out.getFileName() + ".work");
+    }
+
     public static Path train(Path corpus, Path out, PriorConfig c, long seed) {
-        Path work = out.resolveSibling(out.getFileName() + ".work");
+        Path work = workDir(out);
+        try (org.diffuda.util.RunLock lock = org.diffuda.util.RunLock.acquire(work, "--out " + out + ": work folder")) {
+            return locked(corpus, out, work, c, seed);
+        }
+    }
+
+    private static Path locked(Path corpus, Path out, Path work, PriorConfig c, long seed) {
         CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
         List<String> captions = new ArrayList<>(data.captions());
         captions.add("");

@@ -32,6 +32,7 @@ import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 import org.diffuda.util.Rng;
+import org.diffuda.util.RunLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,6 +80,12 @@ public final class SggPtl {
     private SggPtl() {}
 
     public static Result run(Spec s) {
+        try (RunLock lock = RunLock.acquire(s.out(), "--out")) {
+            return locked(s);
+        }
+    }
+
+    private static Result locked(Spec s) {
         long t0 = System.nanoTime();
         Dataset source = Datasets.open(s.source(), s.bad());
         if (!source.labelled()) {

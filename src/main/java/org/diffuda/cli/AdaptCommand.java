@@ -139,7 +139,7 @@ public final class AdaptCommand implements Runnable {
             CommonOptions.writeEffective(spec, out);
             BadInput bad = new BadInput(common.skipBad);
             SggPtl.Spec s = new SggPtl.Spec(src, tgt, v, out, den, g0, seg.model(), seg.train(), c, common.seed, seg.eval(), bad,
-                    denoiserTraining(denoiserIters));
+                    SggPtl.DenoiserTraining.small(denoiserIters));
             if (ablation) {
                 SggPtlAblation.Table t = SggPtlAblation.run(s);
                 System.out.println();
@@ -160,15 +160,5 @@ public final class AdaptCommand implements Runnable {
         static String fmt(org.diffuda.segmentation.EvalResult e) {
             return e == null ? "-" : String.format("%.2f", e.miou19());
         }
-    }
-
-    /** The pixel DDPM recipe used when no denoiser is given: the small U-Net at 32×64. */
-    static SggPtl.DenoiserTraining denoiserTraining(int iters) {
-        return (target, out, seed, bad) -> {
-            DiffusionTrainConfig d = DiffusionTrainConfig.small();
-            DiffusionTrainConfig tc = new DiffusionTrainConfig(iters, d.batchSize(), d.height(), d.width(), d.lr(),
-                    d.weightDecay(), d.clipNorm(), d.emaDecay(), 0, d.warmupIters(), d.checkpointEvery());
-            return PixelDdpm.train(target, out, UNet2DConfig.small(), SchedulerConfig.ddpm(), tc, seed, bad);
-        };
     }
 }

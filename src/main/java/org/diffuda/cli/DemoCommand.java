@@ -54,15 +54,7 @@ public final class DemoCommand implements Runnable {
                 String.format("Benchmark %s; segmenter %s; %d iterations each; seed %d.", root, seg.model().backbone(),
                         seg.train().iterations(), common.seed),
                 String.format("Gap oracle - source-only: %.2f mIoU19 points. Wall time %s.", res.gap(), Progress.fmt(secs))), runs);
-        Map<String, Object> summary = new LinkedHashMap<>();
-        summary.put("source_only", res.sourceOnly().eval());
-        summary.put("oracle", res.oracle().eval());
-        summary.put("gap_miou19", res.gap());
-        summary.put("benchmark_seconds", res.benchmarkSeconds());
-        summary.put("source_only_seconds", res.sourceOnly().seconds());
-        summary.put("oracle_seconds", res.oracle().seconds());
-        summary.put("wall_seconds", secs);
-        Json.writeFile(out.resolve("results.json"), summary);
+        Json.writeFile(out.resolve("results.json"), res.summary(secs));
         System.out.println("report: " + report);
         System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
     }

@@ -15,7 +15,7 @@ import org.diffuda.data.BadInput;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
 import org.diffuda.data.Png;
-import org.diffuda.diffusion.eval.DomainJudge;
+import org.diffuda.eval.DdpmJudge;
 import org.diffuda.diffusion.models.UNet2DConfig;
 import org.diffuda.diffusion.models.UNet2DModel;
 import org.diffuda.diffusion.pipelines.PixelDdpm;
@@ -23,7 +23,7 @@ import org.diffuda.diffusion.schedulers.SchedulerConfig;
 import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.DiffusionTrainer;
 import org.diffuda.report.HtmlReport;
-import org.diffuda.report.ImageGrid;
+import org.diffuda.data.ImageGrid;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Json;
@@ -71,19 +71,12 @@ public final class DiffusionCommand implements Runnable {
         @Override
         public void run() {
             int[] hw = Sizes.parse(size, "--size");
-            DiffusionTrainConfig s = DiffusionTrainConfig.small();
-            DiffusionTrainConfig c = new DiffusionTrainConfig(iters == null ? s.iterations() : iters, s.batchSize(), hw[0], hw[1],
-                    s.lr(), s.weightDecay(), s.clipNorm(), s.emaDecay(), 0, s.warmupIters(), s.checkpointEvery());
+            PixelDdpm.Recipe r = PixelDdpm.Recipe.small(hw[0], hw[1], iters, prediction);
             BadInput bad = new BadInput(common.skipBad);
             List<Dataset> ds = new ArrayList<>();
             data.forEach(d -> ds.add(Datasets.open(d, bad)));
-            SchedulerConfig sc = SchedulerConfig.ddpm().withPrediction(prediction);
-            UNet2DConfig base = UNet2DConfig.small();
-            UNet2DConfig uc = new UNet2DConfig(base.className(), hw[0], base.inChannels(), base.outChannels(), base.downBlockTypes(),
-                    base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(), base.attentionHeadDim(),
-                    base.normNumGroups(), base.normEps(), base.flipSinToCos(), base.freqShift(), base.dropout());
             Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
-            PixelDdpm.Trained t = PixelDdpm.train(ds, out, uc, sc, c, common.seed, bad, init);
+            PixelDdpm.Trained t = PixelDdpm.train(ds, out, r.unet(), r.scheduler(), r.train(), common.seed, bad, init);
             List<double[]> pts = new ArrayList<>();
             for (Trainer.Record st : t.history()) {
                 pts.add(new double[] {st.iter(), st.loss()});
@@ -92,7 +85,7 @@ public final class DiffusionCommand implements Runnable {
             metrics.put("seconds", t.seconds());
             metrics.put("history", t.history());
             Json.writeFile(out.resolve("metrics.json"), metrics);
-            new HtmlReport("diffusion train " + out).paragraph("data: " + data + ", " + c.iterations() + " iterations")
+            new HtmlReport("diffusion train " + out).paragraph("data: " + data + ", " + r.train().iterations() + " iterations")
                     .chart("ε-MSE (mean of 50 iterations)", "iteration", "loss", Map.of("loss", HtmlReport.smooth(pts, 50)))
                     .write(out.resolve("report.html"));
             System.out.printf("trained in %.1f s; model in %s%n", t.seconds(), out);
@@ -152,25 +145,12 @@ public final class DiffusionCommand implements Runnable {
             int[] hw = Sizes.parse(size, "--size");
             BadInput bad = new BadInput(common.skipBad);
             try (NDManager m = Engines.engine().newBaseManager()) {
-                // sim images 0..399 train the judge, 400..499 are held out (so "always real" cannot pass)
-                var simAll = DomainJudge.images(Datasets.open(data.resolve("sim/train").toString(), bad), hw[0], hw[1], 500);
-                var sim = simAll.subList(0, Math.min(400, simAll.size()));
-                var real = DomainJudge.images(Datasets.open(data.resolve("real/train").toString(), bad), hw[0], hw[1], 400);
-                DomainJudge judge = DomainJudge.train(List.of(sim, real), hw[0], hw[1], classifierIters, common.seed, m);
-                var realHeldOut = DomainJudge.images(Datasets.open(data.resolve("real/val").toString(), bad), hw[0], hw[1], 100);
-                double realVal = judge.accuracy(realHeldOut, 1);
-                double simHeldOut = simAll.size() > 400 ? judge.accuracy(simAll.subList(400, simAll.size()), 0) : Double.NaN;
-                UNet2DModel u = PixelDdpm.load(model, m);
-                NDArray imgs = PixelDdpm.sample(u, PixelDdpm.scheduler(model), "DDIMScheduler", steps, n, hw[0], hw[1], m,
-                        Generator.perItem(common.seed, "ddpm judge", 0, n));
-                double share = judge.share(imgs, 1);
-                Png.write(ImageGrid.grid(cells(imgs), 8, null, 2), model.resolve("judged-samples.png"));
-                Map<String, Object> r = new LinkedHashMap<>();
-                r.put("samples", n);
-                r.put("ddim_steps", steps);
-                r.put("share_judged_real", share);
-                r.put("classifier_accuracy_on_real_val", realVal);
-                r.put("classifier_accuracy_on_held_out_sim", simHeldOut);
+                DdpmJudge.Result res = DdpmJudge.run(model, data, n, steps, classifierIters, hw[0], hw[1], common.seed, bad, m);
+                Map<String, Object> r = res.report();
+                double share = (double) r.get("share_judged_real");
+                double realVal = (double) r.get("classifier_accuracy_on_real_val");
+                double simHeldOut = (double) r.get("classifier_accuracy_on_held_out_sim");
+                Png.write(ImageGrid.grid(cells(res.samples()), 8, null, 2), model.resolve("judged-samples.png"));
                 Json.writeFile(model.resolve("judge.json"), r);
                 new HtmlReport("diffusion judge " + model)
                         .paragraph(String.format("%d DDIM samples (%d steps): %.1f%% judged real; the sim-vs-real classifier is "

@@ -13,7 +13,8 @@ import org.diffuda.diffusion.pipelines.SamplingHook;
 import org.diffuda.diffusion.pipelines.TextToImage;
 import org.diffuda.diffusion.prior.EmbeddedPrior;
 import org.diffuda.diffusion.prior.PriorConfig;
-import org.diffuda.report.ImageGrid;
+import org.diffuda.data.ImageGrid;
+import org.diffuda.eval.PriorJudge;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
 import picocli.CommandLine.Command;
@@ -131,56 +132,21 @@ public final class PriorCommand implements Runnable {
                 var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, h, w);
                 java.util.Map<String, Object> report = new java.util.LinkedHashMap<>();
                 List<BufferedImage> cells = new ArrayList<>();
-                report.put("conditions", judge(p, corpus, List.of("night", "snow", "fog"), true,
-                        List.of("driving at night", "driving in snow", "driving in fog"), h, w, m, cells));
-                report.put("objects", judge(p, corpus, List.of("car", "bus"), false,
-                        List.of("a photo of a car", "a photo of a bus"), h, w, m, cells));
+                for (boolean conditions : new boolean[] {true, false}) {
+                    PriorJudge.Result res = PriorJudge.run(p, corpus, conditions ? PriorJudge.CONDITIONS : PriorJudge.OBJECTS,
+                            conditions, conditions ? PriorJudge.CONDITION_PROMPTS : PriorJudge.OBJECT_PROMPTS, n, steps, guidance,
+                            classifierIters, common.seed, m);
+                    report.put(conditions ? "conditions" : "objects", res.report());
+                    for (NDArray imgs : res.samples()) {
+                        for (int i = 0; i < imgs.getShape().get(0); i++) {
+                            cells.add(Png.fromChw(imgs.get(i).toFloatArray(), h, w));
+                        }
+                    }
+                }
                 Png.write(ImageGrid.grid(cells, n, null, 2), out.resolve("samples.png"));
                 org.diffuda.util.Json.writeFile(out.resolve("judge.json"), report);
                 System.out.println(org.diffuda.util.Json.write(report));
             }
-        }
-
-        /** Trains a classifier on corpus images of the classes, then classifies samples of each prompt. */
-        java.util.Map<String, Object> judge(PipelineFolder.StableDiffusion p, org.diffuda.diffusion.prior.CaptionedImages corpus,
-                                           List<String> classes, boolean byStyle, List<String> prompts, int h, int w,
-                                           NDManager m, List<BufferedImage> cells) {
-            List<List<float[]>> perClass = new ArrayList<>();
-            for (String c : classes) {
-                List<float[]> imgs = new ArrayList<>();
-                for (int i = 0; i < corpus.size(); i++) {
-                    String key = byStyle ? corpus.styles().get(i) : corpus.objects().get(i);
-                    if (c.equals(key)) {
-                        imgs.add(corpus.images().get(i));
-                    }
-                }
-                if (imgs.isEmpty()) {
-                    throw new org.diffuda.util.DiffudaException("--data " + data + ": no corpus images of '" + c + "'");
-                }
-                perClass.add(imgs);
-            }
-            org.diffuda.diffusion.eval.DomainJudge judge = org.diffuda.diffusion.eval.DomainJudge.train(perClass, h, w,
-                    classifierIters, common.seed, m);
-            java.util.Map<String, Object> r = new java.util.LinkedHashMap<>();
-            int correct = 0;
-            for (int k = 0; k < prompts.size(); k++) {
-                List<String> batch = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    batch.add(prompts.get(k));
-                }
-                NDArray imgs = TextToImage.generate(p, batch, null, DiffusionSampler.Options.of(steps).withGuidance(guidance)
-                        .withGenerator(Generator.perItem(common.seed, "prior judge:" + prompts.get(k), 0, n)), m, SamplingHook.NONE);
-                double share = judge.share(imgs, k);
-                correct += (int) Math.round(share * n);
-                r.put(prompts.get(k), share);
-                for (int i = 0; i < n; i++) {
-                    cells.add(Png.fromChw(imgs.get(i).toFloatArray(), h, w));
-                }
-            }
-            r.put("accuracy", (double) correct / (n * prompts.size()));
-            r.put("guidance", guidance);
-            r.put("steps", steps);
-            return r;
         }
     }
 }

@@ -72,10 +72,23 @@ public final class SegOptions {
         if (!List.of("sgd", "adamw").contains(opt)) {
             throw new DiffudaException("--optimizer " + opt + ": expected sgd or adamw");
         }
-        return new TrainConfig(iters == null ? t.iterations() : iters, batch == null ? t.batchSize() : batch, hw[0], hw[1],
-                t.scaleMin(), t.scaleMax(), opt, lr == null ? t.lr() : lr, t.weightDecay(), t.momentum(),
-                t.warmupIters(), t.power(), t.headLrMult(), t.clipNorm(), t.photometric(), t.catMaxRatio(),
-                checkpointEvery == null ? t.checkpointEvery() : checkpointEvery);
+        java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("cropHeight", hw[0]);
+        o.put("cropWidth", hw[1]);
+        o.put("optimizer", opt);
+        if (iters != null) {
+            o.put("iterations", iters);
+        }
+        if (batch != null) {
+            o.put("batchSize", batch);
+        }
+        if (lr != null) {
+            o.put("lr", lr);
+        }
+        if (checkpointEvery != null) {
+            o.put("checkpointEvery", checkpointEvery);
+        }
+        return org.diffuda.util.Configs.with(t, o);
     }
 
     Evaluator.Options eval() {

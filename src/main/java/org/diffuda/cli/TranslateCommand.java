@@ -18,12 +18,11 @@ import org.diffuda.methods.sggptl.Arrangement;
 import org.diffuda.methods.sggptl.TranslatedDataset;
 import org.diffuda.methods.sggptl.SggPtlConfig;
 import org.diffuda.methods.sggptl.Translator;
-import org.diffuda.report.ImageGrid;
+import org.diffuda.data.ImageGrid;
 import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
-import org.diffuda.util.Rng;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -94,7 +93,7 @@ public final class TranslateCommand implements Runnable {
                 SchedulerConfig sc = PixelDdpm.scheduler(denoiser);
                 Segmenter g = segmenter == null ? null : SegModels.load(segmenter, m);
                 TranslatedDataset.write(out, ds, idx, batch, bad, steps, (x, y, b) -> Translator.translate(unet, sc, g, x, y,
-                        new Translator.Options(steps, stepStride, scale, a, hw[0], hw[1], Rng.mix(common.seed, 0x7A, steps, b), variance)));
+                        new Translator.Options(steps, stepStride, scale, a, hw[0], hw[1], Translator.batchSeed(common.seed, steps, b), variance)));
             }
             List<BufferedImage> cells = new ArrayList<>();
             for (int i = 0; i < Math.min(6, n); i++) {

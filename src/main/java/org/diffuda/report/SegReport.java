@@ -1,5 +1,6 @@
 package org.diffuda.report;
 
+import org.diffuda.data.ImageGrid;
 import org.diffuda.training.Trainer;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;

@@ -18,6 +18,19 @@ public final class Baselines {
         public double gap() {
             return oracle.eval().miou19() - sourceOnly.eval().miou19();
         }
+
+        /** What the demo keeps in results.json. */
+        public java.util.Map<String, Object> summary(double wallSeconds) {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("source_only", sourceOnly.eval());
+            m.put("oracle", oracle.eval());
+            m.put("gap_miou19", gap());
+            m.put("benchmark_seconds", benchmarkSeconds);
+            m.put("source_only_seconds", sourceOnly.seconds());
+            m.put("oracle_seconds", oracle.seconds());
+            m.put("wall_seconds", wallSeconds);
+            return m;
+        }
     }
 
     private Baselines() {}

@@ -1,5 +1,7 @@
 package org.diffuda.segmentation;
 
+import org.diffuda.util.Configs;
+
 /**
  * Supervised segmentation training. Defaults of the named profiles follow the papers' recipes;
  * {@link #small()} is the embedded world's profile.
@@ -28,7 +30,6 @@ public record TrainConfig(int iterations, int batchSize, int cropHeight, int cro
     }
 
     public TrainConfig withIterations(int n) {
-        return new TrainConfig(n, batchSize, cropHeight, cropWidth, scaleMin, scaleMax, optimizer, lr, weightDecay,
-                momentum, warmupIters, power, headLrMult, clipNorm, photometric, catMaxRatio, checkpointEvery);
+        return Configs.with(this, "iterations", n);
     }
 }

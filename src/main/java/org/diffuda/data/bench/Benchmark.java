@@ -13,7 +13,7 @@ import java.util.stream.IntStream;
 import org.diffuda.data.Classes;
 import org.diffuda.data.Png;
 import org.diffuda.data.Sample;
-import org.diffuda.report.ImageGrid;
+import org.diffuda.data.ImageGrid;
 import org.diffuda.util.AtomicFiles;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;

@@ -23,6 +23,7 @@ import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.DiffusionTrainer;
 import org.diffuda.training.Ema;
 import org.diffuda.util.Engines;
+import org.diffuda.util.Configs;
 import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
 
@@ -32,6 +33,21 @@ import org.diffuda.util.Json;
  * DDPM, DDIM or DPM-Solver++. Peng et al.'s target denoiser is one of these.
  */
 public final class PixelDdpm {
+    /** What a pixel DDPM is built and trained from. */
+    public record Recipe(UNet2DConfig unet, SchedulerConfig scheduler, DiffusionTrainConfig train) {
+        /**
+         * The embedded world's recipe: the small U-Net (sample_size h) at h × w, linear-β DDPM
+         * with {@code prediction} ("epsilon" or "v_prediction"), {@link DiffusionTrainConfig#small()}
+         * with {@code iterations} (null: its default), no conditioning dropout.
+         */
+        public static Recipe small(int h, int w, Integer iterations, String prediction) {
+            DiffusionTrainConfig s = DiffusionTrainConfig.small();
+            DiffusionTrainConfig t = Configs.with(s, "iterations", iterations == null ? s.iterations() : iterations,
+                    "height", h, "width", w, "condDropout", 0.0);
+            return new Recipe(Configs.with(UNet2DConfig.small(), "sample_size", h), SchedulerConfig.ddpm().withPrediction(prediction), t);
+        }
+    }
+
     public record Trained(Path dir, List<Trainer.Record> history, double seconds) {}
 
     private PixelDdpm() {}

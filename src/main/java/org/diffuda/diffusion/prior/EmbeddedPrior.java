@@ -31,6 +31,7 @@ import org.diffuda.training.Checkpoint;
 import org.diffuda.training.LrSchedule;
 import org.diffuda.training.Optimizer;
 import org.diffuda.training.Trainer;
+import org.diffuda.util.Configs;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
@@ -94,17 +95,16 @@ public final class EmbeddedPrior {
             }
             {
                 AutoencoderKLConfig vc = vae.config();
-                AutoencoderKL scaled = new AutoencoderKL(new AutoencoderKLConfig(vc.className(), vc.inChannels(), vc.outChannels(),
-                        vc.latentChannels(), vc.blockOutChannels(), vc.layersPerBlock(), vc.normNumGroups(), c.width(),
-                        scale)).init(m, Generator.of(seed, "init:vae"));
+                AutoencoderKL scaled = new AutoencoderKL(Configs.with(vc, "sample_size", c.width(), "scaling_factor", scale))
+                        .init(m, Generator.of(seed, "init:vae"));
                 copy(vae, scaled);
                 vae = scaled;
             }
             UNet2DConditionConfig base = UNet2DConditionConfig.small();
             CLIPTextConfig tc = CLIPTextConfig.small(tok.vocabSize(), tok.id(ClipTokenizer.BOS), tok.id(ClipTokenizer.EOS));
-            UNet2DConditionConfig uc = new UNet2DConditionConfig(base.className(), (int) latShape[1], (int) latShape[0],
-                    (int) latShape[0], base.downBlockTypes(), base.upBlockTypes(), base.blockOutChannels(), base.layersPerBlock(),
-                    base.attentionHeadDim(), tc.hiddenSize(), base.normNumGroups(), base.normEps(), true, 0, null, null);
+            UNet2DConditionConfig uc = Configs.with(base, "sample_size", (int) latShape[1], "in_channels", (int) latShape[0],
+                    "out_channels", (int) latShape[0], "cross_attention_dim", tc.hiddenSize(), "flip_sin_to_cos", true,
+                    "freq_shift", 0, "conditioning_channels", null, "conditioning_embedding_out_channels", null);
             UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m, Generator.of(seed, "init:unet"));
             CLIPTextModel text = new CLIPTextModel(tc).init(m, Generator.of(seed, "init:text_encoder"));
             SchedulerConfig sc = SchedulerConfig.ddpm().withClassName("DDIMScheduler").withClip(false);

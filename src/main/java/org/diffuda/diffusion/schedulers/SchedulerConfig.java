@@ -2,6 +2,7 @@ package org.diffuda.diffusion.schedulers;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import org.diffuda.util.Configs;
 
 /**
  * The fields of a diffusers {@code scheduler_config.json} that diffuda's schedulers read, under
@@ -40,51 +41,40 @@ public record SchedulerConfig(
                 1, "leading", "fixed_small", 2, "dpmsolver++", "midpoint", true, "zero");
     }
 
+    /** A copy with fields replaced by their scheduler_config.json names (diffusers' from_config(**kwargs)). */
+    public SchedulerConfig with(Object... nameValuePairs) {
+        return Configs.with(this, nameValuePairs);
+    }
+
     public SchedulerConfig withClassName(String c) {
-        return new SchedulerConfig(c, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType, clipSample,
-                clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("_class_name", c);
     }
 
     public SchedulerConfig withPrediction(String p) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, p, clipSample,
-                clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("prediction_type", p);
     }
 
     public SchedulerConfig withVarianceType(String v) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType,
-                clipSample, clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, v, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("variance_type", v);
     }
 
     public SchedulerConfig withSpacing(String spacing, int offset) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType,
-                clipSample, clipSampleRange, setAlphaToOne, offset, spacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("timestep_spacing", spacing, "steps_offset", offset);
     }
 
     public SchedulerConfig withBetas(double start, double end, String schedule) {
-        return new SchedulerConfig(className, numTrainTimesteps, start, end, schedule, predictionType, clipSample,
-                clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("beta_start", start, "beta_end", end, "beta_schedule", schedule);
     }
 
     public SchedulerConfig withClip(boolean clip) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType, clip,
-                clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("clip_sample", clip);
     }
 
     public SchedulerConfig withAlphaToOne(boolean one) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType,
-                clipSample, clipSampleRange, one, stepsOffset, timestepSpacing, varianceType, solverOrder, algorithmType,
-                solverType, lowerOrderFinal, finalSigmasType);
+        return with("set_alpha_to_one", one);
     }
 
     public SchedulerConfig withSolver(int order, boolean lowerOrderFinal) {
-        return new SchedulerConfig(className, numTrainTimesteps, betaStart, betaEnd, betaSchedule, predictionType,
-                clipSample, clipSampleRange, setAlphaToOne, stepsOffset, timestepSpacing, varianceType, order,
-                algorithmType, solverType, lowerOrderFinal, finalSigmasType);
+        return with("solver_order", order, "lower_order_final", lowerOrderFinal);
     }
 }

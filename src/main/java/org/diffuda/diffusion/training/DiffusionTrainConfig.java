@@ -1,5 +1,7 @@
 package org.diffuda.diffusion.training;
 
+import org.diffuda.util.Configs;
+
 /**
  * ε-prediction training of a denoiser (seeds' Eq. 1): uniform t, MSE, AdamW, global-norm
  * clipping, EMA. {@link #pengReal()} is Peng et al.'s pixel DDPM recipe; {@link #small()} the
@@ -18,7 +20,6 @@ public record DiffusionTrainConfig(int iterations, int batchSize, int height, in
     }
 
     public DiffusionTrainConfig withIterations(int n) {
-        return new DiffusionTrainConfig(n, batchSize, height, width, lr, weightDecay, clipNorm, emaDecay, condDropout,
-                warmupIters, checkpointEvery);
+        return Configs.with(this, "iterations", n);
     }
 }

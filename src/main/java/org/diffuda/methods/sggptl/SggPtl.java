@@ -31,6 +31,7 @@ import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
 import org.diffuda.util.Json;
+import org.diffuda.util.Configs;
 import org.diffuda.util.Rng;
 import org.diffuda.util.RunLock;
 import org.slf4j.Logger;
@@ -64,6 +65,14 @@ public final class SggPtl {
     /** How to train the denoiser when none is given. */
     public interface DenoiserTraining {
         PixelDdpm.Trained train(List<Dataset> target, Path out, long seed, BadInput bad);
+
+        /** The embedded recipe: the small pixel U-Net at 32×64 for {@code iterations}. */
+        static DenoiserTraining small(int iterations) {
+            return (target, out, seed, bad) -> {
+                PixelDdpm.Recipe r = PixelDdpm.Recipe.small(32, 64, iterations, "epsilon");
+                return PixelDdpm.train(target, out, r.unet(), r.scheduler(), r.train(), seed, bad);
+            };
+        }
     }
 
     public record Stage(int n, int reverseSteps, int images, double translateSeconds, double finetuneSeconds,
@@ -196,7 +205,7 @@ public final class SggPtl {
             Arrangement a = c.guided() ? Arrangement.parse(c.arrangement()) : null;
             TranslatedDataset.write(translated, source, subset, c.batch(), s.bad(), n, (images, labels, batchIndex) ->
                     Translator.translate(unet, sc, g, images, labels, new Translator.Options(n, c.stepStride(), c.lambda(), a,
-                            c.translateHeight(), c.translateWidth(), Rng.mix(s.seed(), 0x7A, n, batchIndex), c.variance())));
+                            c.translateHeight(), c.translateWidth(), Translator.batchSeed(s.seed(), n, batchIndex), c.variance())));
         }
         double translateSecs = (System.nanoTime() - t0) / 1e9;
         long t1 = System.nanoTime();
@@ -234,10 +243,9 @@ public final class SggPtl {
 
     /** Fine-tuning recipe of a stage: g₀'s recipe with K iterations, the stage lr and a K/10 warm-up. */
     static TrainConfig finetune(TrainConfig g0, SggPtlConfig c) {
-        return new TrainConfig(c.finetuneIters(), g0.batchSize(), g0.cropHeight(), g0.cropWidth(), g0.scaleMin(),
-                g0.scaleMax(), g0.optimizer(), c.finetuneLr(), g0.weightDecay(), g0.momentum(),
-                Math.max(1, c.finetuneIters() / 10), g0.power(), g0.headLrMult(), g0.clipNorm(), g0.photometric(),
-                g0.catMaxRatio(), Math.max(1, Math.min(g0.checkpointEvery(), c.finetuneIters())));
+        return Configs.with(g0, "iterations", c.finetuneIters(), "lr", c.finetuneLr(),
+                "warmupIters", Math.max(1, c.finetuneIters() / 10),
+                "checkpointEvery", Math.max(1, Math.min(g0.checkpointEvery(), c.finetuneIters())));
     }
 
     static Path stageDir(Path out, int n) {

@@ -1,5 +1,7 @@
 package org.diffuda.methods.sggptl;
 
+import org.diffuda.util.Configs;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -72,33 +74,27 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
     }
 
     public SggPtlConfig withMaxSteps(int n, int stride, int stepStride) {
-        return new SggPtlConfig(n, stride, stepStride, finetuneIters, finetuneLr, lambda, arrangement, translateImages,
-                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
+        return Configs.with(this, "maxSteps", n, "stageStride", stride, "stepStride", stepStride);
     }
 
     public SggPtlConfig withFinetune(int iters, double lr) {
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, iters, lr, lambda, arrangement, translateImages,
-                translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
+        return Configs.with(this, "finetuneIters", iters, "finetuneLr", lr);
     }
 
     public SggPtlConfig withGuidance(boolean guided, String arrangement, double lambda) {
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, variance);
+        return Configs.with(this, "guided", guided, "arrangement", arrangement, "lambda", lambda);
     }
 
     public SggPtlConfig withProgressive(boolean p) {
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, p, sourceTerm, batch, variance);
+        return Configs.with(this, "progressive", p);
     }
 
     public SggPtlConfig withSourceTerm(boolean s) {
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, s, batch, variance);
+        return Configs.with(this, "sourceTerm", s);
     }
 
     public SggPtlConfig withTranslation(int images, int height, int width, int batch) {
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                images, height, width, noisyFraction, guided, progressive, sourceTerm, batch, variance);
+        return Configs.with(this, "translateImages", images, "translateHeight", height, "translateWidth", width, "batch", batch);
     }
 
     /** {@code v} if it names a Σ choice; otherwise a one-line user error naming --variance. */
@@ -111,7 +107,6 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
 
     public SggPtlConfig withVariance(String v) {
         checkVariance(v);
-        return new SggPtlConfig(maxSteps, stageStride, stepStride, finetuneIters, finetuneLr, lambda, arrangement,
-                translateImages, translateHeight, translateWidth, noisyFraction, guided, progressive, sourceTerm, batch, v);
+        return Configs.with(this, "variance", v);
     }
 }

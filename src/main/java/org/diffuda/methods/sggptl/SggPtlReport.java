@@ -11,7 +11,7 @@ import org.diffuda.data.Dataset;
 import org.diffuda.data.Png;
 import org.diffuda.data.Sample;
 import org.diffuda.report.HtmlReport;
-import org.diffuda.report.ImageGrid;
+import org.diffuda.data.ImageGrid;
 import org.diffuda.util.Json;
 
 /** What a run leaves for a person: metrics.json, domains.png (source → X^s → … → X^N) and report.html. */

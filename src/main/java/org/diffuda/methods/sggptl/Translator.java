@@ -27,6 +27,11 @@ public final class Translator {
     public record Options(int n, int stepStride, double lambda, Arrangement arrangement, int height, int width, long seed,
                           String variance) {}
 
+    /** The seed of the translation noise of batch {@code batch} at depth n in a run with {@code seed}. */
+    public static long batchSeed(long seed, int n, int batch) {
+        return org.diffuda.util.Rng.mix(seed, 0x7A, n, batch);
+    }
+
     private Translator() {}
 
     /**

@@ -1,4 +1,4 @@
-package org.diffuda.diffusion.eval;
+package org.diffuda.eval;
 
 import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;

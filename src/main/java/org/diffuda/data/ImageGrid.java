@@ -1,4 +1,4 @@
-package org.diffuda.report;
+package org.diffuda.data;
 
 import java.awt.Color;
 import java.awt.Font;

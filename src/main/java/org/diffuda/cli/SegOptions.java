@@ -62,11 +62,11 @@ public final class SegOptions {
         if (iters != null && iters <= 0) {
             throw new DiffudaException("--iters " + iters + ": must be positive");
         }
-        if (lr != null && !(Double.isFinite(lr) && lr >= 0)) {
-            throw new DiffudaException("--lr " + lr + ": must be a finite number ≥ 0");
+        if (lr != null) {
+            Sizes.learningRate(lr);
         }
-        if (batch != null && batch <= 0) {
-            throw new DiffudaException("--batch " + batch + ": must be positive");
+        if (batch != null) {
+            Sizes.positive(batch, "--batch");
         }
         String opt = optimizer == null ? t.optimizer() : optimizer;
         if (!List.of("sgd", "adamw").contains(opt)) {

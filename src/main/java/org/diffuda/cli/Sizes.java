@@ -20,4 +20,16 @@ final class Sizes {
         }
         throw new DiffudaException(option + " " + s + ": expected HEIGHTxWIDTH, e.g. 64x128");
     }
+
+    static void positive(int v, String option) {
+        if (v <= 0) {
+            throw new DiffudaException(option + " " + v + ": must be positive");
+        }
+    }
+
+    static void learningRate(double lr) {
+        if (!(Double.isFinite(lr) && lr >= 0)) {
+            throw new DiffudaException("--lr " + lr + ": must be a finite number ≥ 0");
+        }
+    }
 }

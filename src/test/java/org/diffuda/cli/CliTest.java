@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
 import org.diffuda.util.RunLock;
@@ -117,6 +118,45 @@ class CliTest {
                 "--iters", "2", "--size", "16x32");
         assertEquals(2, diffAgain.code());
         assertTrue(diffAgain.err().contains("--resume"), diffAgain.err());
+    }
+
+    @Test
+    void controlnetTrainAndFinetuneWriteDiffusersFolders(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        try (ai.djl.ndarray.NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
+            var p = org.diffuda.util.Generator.of(1, "init").seeded(() -> org.diffuda.diffusion.PipelineIoTest.tiny(m));
+            org.diffuda.diffusion.io.PipelineFolder.save(tmp.resolve("sd"),
+                    new org.diffuda.diffusion.io.PipelineFolder.StableDiffusion(p.unet(), p.vae(), p.textEncoder(), p.tokenizer(),
+                            p.scheduler(), null), false);
+        }
+        Run cn = run("controlnet", "train", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--prompt", "driving at night", "--iters", "2", "--batch", "2", "--out", tmp.resolve("cn").toString());
+        assertEquals(0, cn.code(), cn.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("cn/controlnet/config.json"))
+                && Files.isRegularFile(tmp.resolve("cn/controlnet/diffusion_pytorch_model.safetensors")));
+        JsonNode cc = Json.MAPPER.readTree(tmp.resolve("cn/controlnet/config.json").toFile());
+        assertEquals("ControlNetModel", cc.get("_class_name").asText());
+        assertEquals(3, cc.get("conditioning_channels").asInt());
+        try (ai.djl.ndarray.NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
+            var loaded = org.diffuda.diffusion.io.PipelineFolder.loadControlNet(tmp.resolve("cn/controlnet"), m);
+            float zeroConv = org.diffuda.nn.ParamNames.of(loaded).get("controlnet_mid_block.weight").getArray().abs().sum().getFloat();
+            assertTrue(zeroConv > 0, "training moved the zero convolution");
+        }
+        Run ft = run("finetune", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--prompt", "driving at night", "--iters", "2", "--batch", "2", "--out", tmp.resolve("ft").toString());
+        assertEquals(0, ft.code(), ft.err());
+        for (String f : List.of("model_index.json", "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
+                "scheduler/scheduler_config.json")) {
+            assertTrue(Files.isRegularFile(tmp.resolve("ft/pipeline").resolve(f)), f);
+        }
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("sd/unet/diffusion_pytorch_model.safetensors")),
+                Files.readAllBytes(tmp.resolve("ft/pipeline/unet/diffusion_pytorch_model.safetensors"))), "the U-Net was trained");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("sd/text_encoder/model.safetensors")),
+                Files.readAllBytes(tmp.resolve("ft/pipeline/text_encoder/model.safetensors")), "the text encoder stayed frozen");
+        Run noPrompt = run("finetune", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--out", tmp.resolve("np").toString());
+        assertEquals(2, noPrompt.code());
+        assertTrue(noPrompt.err().contains("--prompt"), noPrompt.err());
     }
 
     @Test

@@ -30,13 +30,13 @@ import org.diffuda.util.Engines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class PipelineIoTest {
+public class PipelineIoTest {
     static final UNet2DConditionConfig UNET = new UNet2DConditionConfig("UNet2DConditionModel", 4, 4, 4,
             List.of("CrossAttnDownBlock2D", "DownBlock2D"), List.of("UpBlock2D", "CrossAttnUpBlock2D"), List.of(16, 32), 1, 2, 32,
             8, 1e-5, true, 0, null, null);
     static final AutoencoderKLConfig VAE = new AutoencoderKLConfig("AutoencoderKL", 3, 3, 4, List.of(8, 16), 1, 4, 16, 0.5);
 
-    static PipelineFolder.StableDiffusion tiny(NDManager m) {
+    public static PipelineFolder.StableDiffusion tiny(NDManager m) {
         ClipTokenizer tok = ClipTokenizer.forCorpus(List.of("a photo of a car", "driving at night"), 8);
         CLIPTextConfig tc = CLIPTextConfig.small(tok.vocabSize(), tok.id(ClipTokenizer.BOS), tok.id(ClipTokenizer.EOS));
         tc = new CLIPTextConfig(tc.architectures(), tc.modelType(), tc.vocabSize(), 32, 64, 1, 2, 8, "quick_gelu", 1e-5,

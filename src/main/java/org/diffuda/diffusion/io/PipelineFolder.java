@@ -133,11 +133,11 @@ public final class PipelineFolder {
         StateDict.load(model, Safetensors.read(f).tensors(), f.toString());
     }
 
-    static <T> T config(Path dir, Class<T> type) {
+    public static <T> T config(Path dir, Class<T> type) {
         return config(dir, "config.json", type);
     }
 
-    static <T> T config(Path dir, String file, Class<T> type) {
+    public static <T> T config(Path dir, String file, Class<T> type) {
         Path p = dir.resolve(file);
         if (!Files.isRegularFile(p)) {
             throw new DataException(p, "missing component config");

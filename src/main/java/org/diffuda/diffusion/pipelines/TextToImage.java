@@ -6,7 +6,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.models.AutoencoderKLConfig;
 import org.diffuda.diffusion.models.Conditioning;
+import org.diffuda.diffusion.models.UNet2DConditionConfig;
 import org.diffuda.diffusion.schedulers.Scheduler;
 
 /**
@@ -56,15 +58,24 @@ public final class TextToImage {
 
     /** Image {height, width} the pipeline generates. */
     public static int[] imageSize(PipelineFolder.StableDiffusion p) {
-        int down = LatentCodec.downsampling(p.vae());
-        return new int[] {p.unet().config().sampleSize() * down, latentWidth(p) * down};
+        return imageSize(p.unet().config(), p.vae().config());
     }
 
-    /** Latent width: the VAE's sample aspect (diffuda's prior is 2:1 like Cityscapes). */
+    /** The same from a pipeline folder's configs alone (nothing is loaded). */
+    public static int[] imageSize(java.nio.file.Path dir) {
+        return imageSize(PipelineFolder.config(dir.resolve("unet"), UNet2DConditionConfig.class),
+                PipelineFolder.config(dir.resolve("vae"), AutoencoderKLConfig.class));
+    }
+
+    /** Latent height × down-sampling, and the VAE's sample aspect for the width (diffuda's prior is 2:1 like Cityscapes). */
+    static int[] imageSize(UNet2DConditionConfig uc, AutoencoderKLConfig vc) {
+        int down = 1 << (vc.blockOutChannels().size() - 1);
+        int imgH = uc.sampleSize() * down;
+        int imgW = vc.sampleSize() == imgH ? imgH : vc.sampleSize();
+        return new int[] {imgH, imgW};
+    }
+
     static int latentWidth(PipelineFolder.StableDiffusion p) {
-        int down = LatentCodec.downsampling(p.vae());
-        int imgH = p.unet().config().sampleSize() * down;
-        int imgW = p.vae().config().sampleSize();
-        return imgW == imgH ? p.unet().config().sampleSize() : imgW / down;
+        return imageSize(p)[1] / LatentCodec.downsampling(p.vae());
     }
 }

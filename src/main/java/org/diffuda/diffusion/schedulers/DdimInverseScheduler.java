@@ -10,27 +10,13 @@ import org.diffuda.nn.Tensors;
  * with the model output ε̂(x, t). Run through the usual loop, it is an inversion:
  * {@code DiffusionSampler.loop(denoiser, inverse, z0, inverse.timesteps(), …)}.
  */
-public final class DdimInverseScheduler implements Scheduler {
-    private final SchedulerConfig config;
-    private final NoiseSchedule noise;
+public final class DdimInverseScheduler extends BaseScheduler {
     private final double initialAlphaCumprod;
-    private int[] timesteps;
     private int numInferenceSteps;
 
     public DdimInverseScheduler(SchedulerConfig config) {
-        this.config = config;
-        this.noise = new NoiseSchedule(config);
+        super(config);
         this.initialAlphaCumprod = config.setAlphaToOne() ? 1.0 : noise.alphaCumprod(0);
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public NoiseSchedule noise() {
-        return noise;
     }
 
     @Override
@@ -57,11 +43,6 @@ public final class DdimInverseScheduler implements Scheduler {
             default -> throw new IllegalArgumentException("timestep_spacing '" + config.timestepSpacing()
                     + "' is not one of leading, trailing (DDIMInverseScheduler)");
         }
-    }
-
-    @Override
-    public int[] timesteps() {
-        return timesteps.clone();
     }
 
     @Override

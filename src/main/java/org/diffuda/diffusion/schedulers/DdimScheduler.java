@@ -4,17 +4,13 @@ import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
 
 /** DDIM (diffusers' DDIMScheduler): deterministic at eta = 0, stochastic for eta &gt; 0. */
-public final class DdimScheduler implements Scheduler {
-    private final SchedulerConfig config;
-    private final NoiseSchedule noise;
+public final class DdimScheduler extends BaseScheduler {
     private final double finalAlphaCumprod;
-    private int[] timesteps;
     private int numInferenceSteps;
     private double eta;
 
     public DdimScheduler(SchedulerConfig config) {
-        this.config = config;
-        this.noise = new NoiseSchedule(config);
+        super(config);
         this.finalAlphaCumprod = config.setAlphaToOne() ? 1.0 : noise.alphaCumprod(0);
     }
 
@@ -24,24 +20,9 @@ public final class DdimScheduler implements Scheduler {
     }
 
     @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public NoiseSchedule noise() {
-        return noise;
-    }
-
-    @Override
     public void setTimesteps(int n) {
         timesteps = Scheduler.spacedTimesteps(config, n);
         numInferenceSteps = n;
-    }
-
-    @Override
-    public int[] timesteps() {
-        return timesteps.clone();
     }
 
     int prev(int t) {

@@ -8,29 +8,15 @@ import ai.djl.ndarray.NDArray;
  * variance Σ so that gradient guidance can edit the mean before sampling (Peng et al.):
  * x_{t−1} = μ̂ + √Σ·z with μ̂ = μ + λΣg.
  */
-public final class DdpmScheduler implements Scheduler {
-    private final SchedulerConfig config;
-    private final NoiseSchedule noise;
-    private int[] timesteps;
+public final class DdpmScheduler extends BaseScheduler {
     private boolean custom;
 
     public DdpmScheduler(SchedulerConfig config) {
-        this.config = config;
-        this.noise = new NoiseSchedule(config);
+        super(config);
         this.timesteps = new int[config.numTrainTimesteps()];
         for (int i = 0; i < timesteps.length; i++) {
             timesteps[i] = timesteps.length - 1 - i;
         }
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public NoiseSchedule noise() {
-        return noise;
     }
 
     @Override
@@ -66,11 +52,6 @@ public final class DdpmScheduler implements Scheduler {
     /** How many reverse steps {@link #setTailTimesteps(int, int)} visits. */
     public static int tailLength(int n, int stride) {
         return n <= 1 ? 1 : (n - 1 + stride - 1) / stride + 1;
-    }
-
-    @Override
-    public int[] timesteps() {
-        return timesteps.clone();
     }
 
     public int previousTimestep(int t) {

@@ -8,34 +8,20 @@ import ai.djl.ndarray.NDArray;
  * DPMSolverMultistepScheduler with algorithm_type dpmsolver++). Works in the σ parametrisation
  * σ_t = √((1−ᾱ_t)/ᾱ_t), λ_t = log(α_t / σ_t); the model output is converted to x̂₀ first.
  */
-public final class DpmSolverMultistepScheduler implements Scheduler {
-    private final SchedulerConfig config;
-    private final NoiseSchedule noise;
-    private int[] timesteps;
+public final class DpmSolverMultistepScheduler extends BaseScheduler {
     private double[] sigmas;
     private NDArray[] modelOutputs;
     private int lowerOrderNums;
     private int stepIndex;
 
     public DpmSolverMultistepScheduler(SchedulerConfig config) {
+        super(config);
         if (!"dpmsolver++".equals(config.algorithmType()) || !"midpoint".equals(config.solverType())) {
             throw new IllegalArgumentException("diffuda implements algorithm_type dpmsolver++ with solver_type midpoint");
         }
         if (config.solverOrder() < 1 || config.solverOrder() > 2) {
             throw new IllegalArgumentException("solver_order must be 1 or 2");
         }
-        this.config = config;
-        this.noise = new NoiseSchedule(config);
-    }
-
-    @Override
-    public SchedulerConfig config() {
-        return config;
-    }
-
-    @Override
-    public NoiseSchedule noise() {
-        return noise;
     }
 
     @Override
@@ -84,11 +70,6 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         modelOutputs = new NDArray[config.solverOrder()];
         lowerOrderNums = 0;
         stepIndex = 0;
-    }
-
-    @Override
-    public int[] timesteps() {
-        return timesteps.clone();
     }
 
     private int indexOf(int t) {

@@ -57,11 +57,20 @@ public final class DiffusionTrainer {
         return train(TrainingData.pixels(data, cfg, seed, bad), null, ckptDir, config, stopAfter, historyOut);
     }
 
-    /** Trains on any {@link TrainingData}; pass a frozen text encoder by not making its parameters trainable. */
+    /** Trains on any {@link TrainingData}, the text encoder (if any) jointly. */
     public Ema train(TrainingData data, CLIPTextModel textEncoder, Path ckptDir, Object config, long stopAfter,
                      List<Trainer.Record> historyOut) {
+        return train(data, textEncoder, true, ckptDir, config, stopAfter, historyOut);
+    }
+
+    /**
+     * Trains on any {@link TrainingData}. With {@code trainTextEncoder} false the text encoder only
+     * encodes (frozen, as diffusers' train_text_to_image and DreamBooth without --train_text_encoder).
+     */
+    public Ema train(TrainingData data, CLIPTextModel textEncoder, boolean trainTextEncoder, Path ckptDir, Object config,
+                     long stopAfter, List<Trainer.Record> historyOut) {
         var params = new LinkedHashMap<>(ParamNames.trainable(model));
-        if (textEncoder != null) {
+        if (textEncoder != null && trainTextEncoder) {
             ParamNames.trainable(textEncoder).forEach((k, p) -> params.put("text_encoder." + k, p));
         }
         Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, cfg.weightDecay()).clipGradNorm(cfg.clipNorm());
@@ -73,10 +82,10 @@ public final class DiffusionTrainer {
                 .ema(ema, model)
                 .checkpoint(ckptDir, config, cfg.checkpointEvery())
                 .stopAfter(stopAfter);
-        if (textEncoder != null) {
+        if (textEncoder != null && trainTextEncoder) {
             trainer.module("text_encoder", textEncoder, textEncoder.config());
         }
-        Trainer.Result r = trainer.run(new Denoising(data, textEncoder));
+        Trainer.Result r = trainer.run(new Denoising(data, textEncoder, trainTextEncoder));
         if (historyOut != null) {
             historyOut.addAll(r.history());
         }
@@ -87,10 +96,12 @@ public final class DiffusionTrainer {
     private final class Denoising implements Trainer.Step {
         private final TrainingData data;
         private final CLIPTextModel textEncoder;
+        private final boolean trainText;
 
-        Denoising(TrainingData data, CLIPTextModel textEncoder) {
+        Denoising(TrainingData data, CLIPTextModel textEncoder, boolean trainText) {
             this.data = data;
             this.textEncoder = textEncoder;
+            this.trainText = trainText;
         }
 
         @Override
@@ -115,7 +126,7 @@ public final class DiffusionTrainer {
             NDArray target = prediction.equals("v_prediction") ? schedule.velocity(x0, eps, t) : eps;
             double loss = it.backward(() -> {
                 Conditioning cond = textEncoder == null || ex.tokens() == null ? Conditioning.NONE
-                        : Conditioning.text(textEncoder.encode(it.manager(), ex.tokens(), true));
+                        : Conditioning.text(textEncoder.encode(it.manager(), ex.tokens(), trainText));
                 return denoiser.predict(xt, tf, cond, true).sub(target).square().mean();
             });
             return Map.of("loss", loss);

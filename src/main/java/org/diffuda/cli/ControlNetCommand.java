@@ -1,0 +1,72 @@
+package org.diffuda.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.diffusion.training.ControlNetTraining;
+import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.training.Checkpoint;
+import org.diffuda.util.Configs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "controlnet", mixinStandardHelpOptions = true, description = "Layout-to-image ControlNets.",
+        subcommands = {ControlNetCommand.Train.class})
+public final class ControlNetCommand implements Runnable {
+    @Override
+    public void run() {
+        new picocli.CommandLine(this).usage(System.out);
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Train a ControlNet on label maps with the pipeline's U-Net frozen (diffusers layout in OUT/controlnet).")
+    public static final class Train implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--pipeline", defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
+        Path pipeline;
+        @Option(names = "--data", split = ",", defaultValue = "runs/bench-data/real/train",
+                description = "Labelled datasets (default: ${DEFAULT-VALUE}).")
+        List<String> data;
+        @Option(names = "--prompt", defaultValue = "a photo of a street", description = "Caption of every image (default: ${DEFAULT-VALUE}).")
+        String prompt;
+        @Option(names = "--condition", defaultValue = "colour", description = "colour (Cityscapes palette) or onehot (default: ${DEFAULT-VALUE}).")
+        String condition;
+        @Option(names = "--iters", defaultValue = "2000", description = "Iterations (default: ${DEFAULT-VALUE}).")
+        int iters;
+        @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+        double lr;
+        @Option(names = "--out", defaultValue = "runs/controlnet", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
+        boolean resume;
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            Sizes.positive(iters, "--iters");
+            Sizes.positive(batch, "--batch");
+            Sizes.learningRate(lr);
+            BadInput bad = new BadInput(common.skipBad);
+            List<Dataset> ds = new ArrayList<>();
+            data.forEach(d -> ds.add(Datasets.open(d, bad)));
+            Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
+            DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
+                    "condDropout", 0.0);
+            long t0 = System.nanoTime();
+            Path cn = ControlNetTraining.train(pipeline, ds, out, new ControlNetTraining.Config(prompt, condition, null, t),
+                    common.seed, bad);
+            CommonOptions.writeEffective(spec, out);
+            System.out.printf("controlnet written to %s in %.1f s%n", cn, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+}

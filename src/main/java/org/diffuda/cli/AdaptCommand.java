@@ -94,30 +94,9 @@ public final class AdaptCommand implements Runnable {
         CommandSpec spec;
 
         SggPtlConfig config() {
-            SggPtlConfig c = switch (methodProfile) {
-                case "small" -> SggPtlConfig.small();
-                case "real" -> SggPtlConfig.real();
-                default -> throw new DiffudaException("--profile-method " + methodProfile + ": expected small or real");
-            };
-            c = c.withMaxSteps(steps == null ? c.maxSteps() : steps, stageStride == null ? c.stageStride() : stageStride,
-                    stepStride == null ? c.stepStride() : stepStride);
-            if (c.maxSteps() < 1 || c.maxSteps() > 1000 || c.stageStride() < 1 || c.stepStride() < 1) {
-                throw new DiffudaException("--steps/--stage-stride/--step-stride: need 1 <= N <= 1000 and strides >= 1");
-            }
-            c = c.withFinetune(finetuneIters == null ? c.finetuneIters() : finetuneIters, finetuneLr == null ? c.finetuneLr() : finetuneLr);
-            String arr = guidance == null ? c.arrangement() : guidance;
-            Arrangement.parse(arr);
-            c = c.withGuidance(!(noSgg || baseline), arr, scale == null ? c.lambda() : scale);
-            if (noPtl || baseline) {
-                // same total fine-tuning as the PTL stages unless --finetune-iters says otherwise
-                c = finetuneIters == null ? c.singleStage() : c.withProgressive(false);
-            }
-            c = c.withSourceTerm(!noSourceTerm);
-            if (variance != null) {
-                c = c.withVariance(variance);
-            }
-            int[] hw = translateSize == null ? new int[] {c.translateHeight(), c.translateWidth()} : Sizes.parse(translateSize, "--translate-size");
-            return c.withTranslation(images == null ? c.translateImages() : images, hw[0], hw[1], c.batch());
+            int[] hw = translateSize == null ? null : Sizes.parse(translateSize, "--translate-size");
+            return SggPtlConfig.compose(methodProfile, new SggPtlConfig.Switches(steps, stageStride, stepStride, finetuneIters,
+                    finetuneLr, scale, variance, guidance, images, hw, noSgg, noPtl, noSourceTerm, baseline));
         }
 
         @Override

@@ -160,6 +160,26 @@ class CliTest {
     }
 
     @Test
+    void theSameTrainingCommandTwiceWritesTheSameBytes(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        for (String out : List.of("s1", "s2")) {
+            Run r = run("train-seg", "--data", tmp.resolve("b/sim/train").toString(), "--out", tmp.resolve(out).toString(),
+                    "--iters", "3", "--batch", "2", "--crop", "32x64", "--width", "8", "--seed", "4");
+            assertEquals(0, r.code(), r.err());
+            Run d = run("diffusion", "train", "--data", tmp.resolve("b/real/train").toString(), "--out",
+                    tmp.resolve(out + "-ddpm").toString(), "--iters", "3", "--size", "16x32", "--seed", "4");
+            assertEquals(0, d.code(), d.err());
+        }
+        for (String f : List.of("model/model.safetensors", "checkpoint/model.safetensors", "checkpoint/optimizer.safetensors",
+                "checkpoint/state.json", "-ddpm/unet/diffusion_pytorch_model.safetensors", "-ddpm/checkpoint/ema.safetensors",
+                "-ddpm/checkpoint/optimizer.safetensors", "-ddpm/checkpoint/state.json")) {
+            Path a = f.startsWith("-") ? tmp.resolve("s1" + f) : tmp.resolve("s1").resolve(f);
+            Path b = f.startsWith("-") ? tmp.resolve("s2" + f) : tmp.resolve("s2").resolve(f);
+            assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), f);
+        }
+    }
+
+    @Test
     void badInputGivesOneLineAndNonZeroExit(@TempDir Path tmp) {
         Run r = run("evaluate", "--model", tmp.resolve("none").toString(), "--data", tmp.toString());
         assertEquals(2, r.code());

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.diffuda.data.BadInput;
 import org.diffuda.data.Batch;
 import org.diffuda.data.Dataset;
@@ -97,16 +96,10 @@ public final class ControlNetTraining {
                             NDArray images = b.images(it.manager());
                             NDArray cond = LayoutCondition.encode(b.labels(it.manager()), c.condition());
                             NDArray z0 = LatentCodec.encode(p.vae(), images, null);
-                            int n = (int) z0.getShape().get(0);
-                            Random r = it.generator("timesteps").random();
-                            int[] t = new int[n];
-                            float[] tf = new float[n];
-                            for (int i = 0; i < n; i++) {
-                                t[i] = r.nextInt(noise.size());
-                                tf[i] = t[i];
-                            }
-                            NDArray eps = it.generator("noise").randn(it.manager(), z0.getShape());
-                            NDArray zt = noise.addNoise(z0, eps, t);
+                            DiffusionTrainer.Noised z = DiffusionTrainer.noised(it, noise, z0);
+                            NDArray zt = z.xt(), eps = z.eps();
+                            float[] tf = z.tf();
+                            int n = tf.length;
                             NDArray ctx = context.repeat(0, n);
                             double loss = it.backward(() -> p.unet().predict(zt, tf,
                                     cn.residuals(zt, tf, ctx, cond, 1f, true), false).sub(eps).square().mean());

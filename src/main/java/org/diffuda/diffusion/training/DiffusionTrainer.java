@@ -92,6 +92,23 @@ public final class DiffusionTrainer {
         return ema;
     }
 
+    /** A batch noised for the ε-objective: per-item t ~ U{0..T−1}, ε ~ N(0, I), x_t. */
+    public record Noised(int[] t, float[] tf, NDArray eps, NDArray xt) {}
+
+    /** Draws this iteration's timesteps and noise ("timesteps", "noise" generators) and noises x₀. */
+    public static Noised noised(Trainer.Iteration it, NoiseSchedule schedule, NDArray x0) {
+        int n = (int) x0.getShape().get(0);
+        Random r = it.generator("timesteps").random();
+        int[] t = new int[n];
+        float[] tf = new float[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = r.nextInt(schedule.size());
+            tf[i] = t[i];
+        }
+        NDArray eps = it.generator("noise").randn(it.manager(), x0.getShape());
+        return new Noised(t, tf, eps, schedule.addNoise(x0, eps, t));
+    }
+
     /** One denoising iteration. */
     private final class Denoising implements Trainer.Step {
         private final TrainingData data;
@@ -113,16 +130,10 @@ public final class DiffusionTrainer {
         public Map<String, Double> run(Trainer.Iteration it) {
             TrainingData.Example ex = data.next(it.manager());
             NDArray x0 = ex.x0();
-            int n = (int) x0.getShape().get(0);
-            Random r = it.generator("timesteps").random();
-            int[] t = new int[n];
-            float[] tf = new float[n];
-            for (int i = 0; i < n; i++) {
-                t[i] = r.nextInt(schedule.size());
-                tf[i] = t[i];
-            }
-            NDArray eps = it.generator("noise").randn(it.manager(), x0.getShape());
-            NDArray xt = schedule.addNoise(x0, eps, t);
+            Noised z = noised(it, schedule, x0);
+            NDArray eps = z.eps(), xt = z.xt();
+            int[] t = z.t();
+            float[] tf = z.tf();
             NDArray target = prediction.equals("v_prediction") ? schedule.velocity(x0, eps, t) : eps;
             double loss = it.backward(() -> {
                 Conditioning cond = textEncoder == null || ex.tokens() == null ? Conditioning.NONE

@@ -109,4 +109,44 @@ public record SggPtlConfig(int maxSteps, int stageStride, int stepStride, int fi
         checkVariance(v);
         return Configs.with(this, "variance", v);
     }
+
+    /**
+     * The command-line switches of {@code adapt sgg-ptl}: null / false keep the profile's value.
+     * {@code translateSize} is {height, width} or null.
+     */
+    public record Switches(Integer steps, Integer stageStride, Integer stepStride, Integer finetuneIters, Double finetuneLr,
+                           Double scale, String variance, String guidance, Integer images, int[] translateSize,
+                           boolean noSgg, boolean noPtl, boolean noSourceTerm, boolean baseline) {}
+
+    /**
+     * A profile ("small" or "real") with the switches applied, as the paper's ablation rows
+     * define them: w/o SGG and the baseline translate unguided; w/o PTL and the baseline run one
+     * stage at n = N with the PTL stages' total fine-tuning (unless --finetune-iters is given).
+     */
+    public static SggPtlConfig compose(String profile, Switches w) {
+        SggPtlConfig c = switch (profile) {
+            case "small" -> small();
+            case "real" -> real();
+            default -> throw new org.diffuda.util.DiffudaException("--profile-method " + profile + ": expected small or real");
+        };
+        c = c.withMaxSteps(w.steps() == null ? c.maxSteps() : w.steps(), w.stageStride() == null ? c.stageStride() : w.stageStride(),
+                w.stepStride() == null ? c.stepStride() : w.stepStride());
+        if (c.maxSteps() < 1 || c.maxSteps() > 1000 || c.stageStride() < 1 || c.stepStride() < 1) {
+            throw new org.diffuda.util.DiffudaException("--steps/--stage-stride/--step-stride: need 1 <= N <= 1000 and strides >= 1");
+        }
+        c = c.withFinetune(w.finetuneIters() == null ? c.finetuneIters() : w.finetuneIters(),
+                w.finetuneLr() == null ? c.finetuneLr() : w.finetuneLr());
+        String arr = w.guidance() == null ? c.arrangement() : w.guidance();
+        Arrangement.parse(arr);
+        c = c.withGuidance(!(w.noSgg() || w.baseline()), arr, w.scale() == null ? c.lambda() : w.scale());
+        if (w.noPtl() || w.baseline()) {
+            c = w.finetuneIters() == null ? c.singleStage() : c.withProgressive(false);
+        }
+        c = c.withSourceTerm(!w.noSourceTerm());
+        if (w.variance() != null) {
+            c = c.withVariance(w.variance());
+        }
+        int[] hw = w.translateSize() == null ? new int[] {c.translateHeight(), c.translateWidth()} : w.translateSize();
+        return c.withTranslation(w.images() == null ? c.translateImages() : w.images(), hw[0], hw[1], c.batch());
+    }
 }

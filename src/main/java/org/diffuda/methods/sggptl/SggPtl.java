@@ -83,8 +83,9 @@ public final class SggPtl {
     /**
      * Bumped when what a stage computes changes for the same settings, so that stages left by an
      * older diffuda are not mixed into a new run. 2: stage fine-tuning keeps the noisy/masked augmentation.
+     * 3: every random draw comes from its own generator (issue #10).
      */
-    static final int RECIPE = 2;
+    static final int RECIPE = 3;
 
     private SggPtl() {}
 

@@ -3,7 +3,6 @@ package org.diffuda.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -116,16 +115,5 @@ public final class Tensors {
     /** Fills {@code dst} with zeros in place. */
     public static void zero(NDArray dst) {
         dst.set(new NDIndex("..."), 0f);
-    }
-
-    /** A copy of {@code data} as float32, as {@link #create(NDManager, float[], Shape)}. */
-    public static NDArray ofType(NDManager m, float[] data, Shape shape, DataType type) {
-        NDArray a = create(m, data, shape);
-        if (type == DataType.FLOAT32) {
-            return a;
-        }
-        try (a) {
-            return a.toType(type, true);
-        }
     }
 }

@@ -152,10 +152,6 @@ public final class Checkpoint {
         StateDict.load(model, Safetensors.read(p).tensors(), p.toString());
     }
 
-    public static void loadOptimizer(Path dir, Optimizer opt) {
-        loadOptimizer(dir.resolve(OPTIMIZER), opt, false);
-    }
-
     static void loadOptimizer(Path file, Optimizer opt, boolean required) {
         if (Files.isRegularFile(file)) {
             opt.loadState(Safetensors.read(file).tensors());

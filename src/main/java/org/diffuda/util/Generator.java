@@ -33,15 +33,6 @@ public final class Generator {
         return new Generator(Rng.mix(seed, tags));
     }
 
-    /** A generator whose first draw is torch's after {@code torch.manual_seed(seed)}. */
-    public static Generator manual(long seed) {
-        Generator g = new Generator(seed);
-        g.exactSeed = seed;
-        return g;
-    }
-
-    private Long exactSeed;
-
     /**
      * One generator per item of a batch (diffusers' list of generators): a draw of shape (N, …)
      * takes item i's slice from generator i, so image i is the same whatever batch it is in.
@@ -73,12 +64,6 @@ public final class Generator {
     }
 
     public synchronized long nextSeed() {
-        if (exactSeed != null) {
-            long s = exactSeed;
-            exactSeed = null;
-            stream.nextLong();
-            return s;
-        }
         return stream.nextLong();
     }
 

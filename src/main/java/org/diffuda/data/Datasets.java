@@ -46,4 +46,13 @@ public final class Datasets {
                     + "': unknown kind '" + kind + "' (cityscapes, gta5, synthia, acdc, folder)");
         };
     }
+
+    /** What a run's config records of its data (so a resume on other data is refused): name and size of each. */
+    public static java.util.List<String> describe(java.util.List<Dataset> data) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Dataset d : data) {
+            out.add(d.name() + " (" + d.size() + " images)");
+        }
+        return out;
+    }
 }

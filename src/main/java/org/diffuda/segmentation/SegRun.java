@@ -58,6 +58,7 @@ public final class SegRun {
             Segmenter model = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
             SegTrainer trainer = new SegTrainer(model, s.cfg(), s.seed());
             Map<String, Object> config = SegTrainer.config(s.model(), s.cfg(), s.seed());
+            config.put("data", Datasets.describe(data));
             Trainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);
             Checkpoint.save(s.out().resolve("model"), config, model, null, null);
             EvalResult ev = null;

@@ -94,6 +94,10 @@ class CliTest {
         assertEquals(2, other.code());
         assertTrue(other.err().contains("train.lr") && other.err().strip().lines().count() == 1, other.err());
         assertArrayEquals(weights, Files.readAllBytes(tmp.resolve("t/checkpoint/model.safetensors")), "refused: nothing rewritten");
+        Run otherData = run("train-seg", "--data", tmp.resolve("b/real/train").toString(), "--out", tmp.resolve("t").toString(),
+                "--batch", "2", "--crop", "32x64", "--width", "8", "--checkpoint-every", "1", "--iters", "3", "--resume");
+        assertEquals(2, otherData.code());
+        assertTrue(otherData.err().contains("data"), otherData.err());
         Run longer = run(concat(base, "--resume", "--iters", "4"));
         assertEquals(0, longer.code(), longer.err());
         Run fresh = run("train-seg", "--data", sim, "--out", tmp.resolve("f").toString(), "--iters", "1", "--batch", "2",

@@ -81,6 +81,7 @@ public final class PixelDdpm {
             }
             cfg.put("scheduler", sc);
             cfg.put("train", c);
+            cfg.put("data", org.diffuda.data.Datasets.describe(data));
             Ema ema = new DiffusionTrainer(unet, Scheduler.create(sc).noise(), sc.predictionType(), c, seed)
                     .train(data, out.resolve("checkpoint"), cfg, bad, 0, history);
             ema.copyTo(unet);

@@ -32,12 +32,22 @@ public final class BenchCommand implements Runnable {
         int iterations;
         @Option(names = "--warmup", defaultValue = "3")
         int warmup;
+        @Option(names = "--data", description = "Also time train-seg end to end (decoding, transforms, compute) on this dataset, "
+                + "with the loader's cache on and off.")
+        String data;
+        @Option(names = "--end-to-end-iterations", defaultValue = "300",
+                description = "Iterations of each end-to-end run (default: ${DEFAULT-VALUE}; the cache helps from the second epoch).")
+        int e2eIterations;
 
         @Override
         public void run() {
             int[] hw = Sizes.parse(size, "--size");
             int batch = seg.train().batchSize();
             Map<String, Object> r = SegBenchmark.run(seg.model(), batch, hw[0], hw[1], warmup, iterations, common.seed);
+            if (data != null) {
+                r.put("end_to_end", SegBenchmark.endToEnd(seg.model(), seg.train(),
+                        org.diffuda.data.Datasets.open(data, new org.diffuda.data.BadInput(common.skipBad)), e2eIterations, common.seed));
+            }
             Json.writeFile(out, r);
             System.out.println(Json.write(r));
             System.out.println("wrote " + out);

@@ -32,6 +32,10 @@ public final class Loader implements AutoCloseable {
     private final ArrayDeque<Future<Batch>> queue = new ArrayDeque<>();
     private final int prefetch;
     private long nextToSubmit;
+    /** Decoded samples, shared by the workers, up to {@link #cacheBudget} bytes (transforms never modify a sample). */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Sample> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong cached = new java.util.concurrent.atomic.AtomicLong();
+    private final long cacheBudget = cacheBudgetBytes();
 
     public Loader(List<Dataset> datasets, Sampler sampler, int batchSize, Transforms.Transform transform,
                   long seed, long startIteration, int workers, int prefetch, BadInput bad) {
@@ -116,7 +120,7 @@ public final class Loader implements AutoCloseable {
             Sample s = null;
             for (int attempt = 0; s == null; attempt++) {
                 try {
-                    s = d.load((idx + attempt) % d.size());
+                    s = load(picks[j][0], d, (idx + attempt) % d.size());
                 } catch (DataException e) {
                     bad.report(e);
                     if (attempt + 1 >= d.size()) {
@@ -129,8 +133,41 @@ public final class Loader implements AutoCloseable {
         return Batch.of(out);
     }
 
+    /** A decoded sample, from the cache when it is there; decoded (and cached while the budget lasts) otherwise. */
+    private Sample load(int dataset, Dataset d, int index) {
+        long key = ((long) dataset << 32) | index;
+        Sample s = cache.get(key);
+        if (s != null) {
+            return s;
+        }
+        s = d.load(index);
+        long bytes = 4L * s.image().length + (s.label() == null ? 0 : 4L * s.label().length);
+        if (cached.addAndGet(bytes) > cacheBudget || cache.putIfAbsent(key, s) != null) {
+            cached.addAndGet(-bytes); // over budget, or another worker cached it first
+        }
+        return s;
+    }
+
+    /**
+     * The decoded-sample cache budget: {@code -Ddiffuda.loader.cache.mb} (0 turns it off), by default
+     * a quarter of the JVM's maximum heap.
+     */
+    static long cacheBudgetBytes() {
+        String p = System.getProperty("diffuda.loader.cache.mb");
+        if (p != null) {
+            return Long.parseLong(p.trim()) << 20;
+        }
+        return Runtime.getRuntime().maxMemory() / 4;
+    }
+
+    /** Bytes of decoded samples held (for the bench). */
+    public long cachedBytes() {
+        return Math.min(cached.get(), cacheBudget);
+    }
+
     @Override
     public void close() {
         pool.shutdownNow();
+        cache.clear();
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.diffuda.data.Dataset;
 import org.diffuda.nn.ParamNames;
 import org.diffuda.segmentation.models.SegModelConfig;
 import org.diffuda.segmentation.models.SegModels;
@@ -69,5 +70,45 @@ public final class SegBenchmark {
             out.put("inference_images_per_s", batch * iters / inferSecs);
             return out;
         }
+    }
+
+    /**
+     * End-to-end training throughput on real data — PNG decoding, transforms, loader threads and
+     * compute together, as {@code train-seg} runs — with the loader's decoded-sample cache on and
+     * off. Each run trains a fresh model for {@code iters} iterations (no checkpoints).
+     */
+    public static Map<String, Object> endToEnd(SegModelConfig cfg, TrainConfig train, Dataset data, int iters, long seed) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("data", data.name());
+        out.put("images", data.size());
+        out.put("iterations", iters);
+        out.put("batch", train.batchSize());
+        String before = System.getProperty("diffuda.loader.cache.mb");
+        try {
+            for (boolean cache : new boolean[] {false, true}) {
+                if (cache) {
+                    if (before == null) {
+                        System.clearProperty("diffuda.loader.cache.mb");
+                    } else {
+                        System.setProperty("diffuda.loader.cache.mb", before);
+                    }
+                } else {
+                    System.setProperty("diffuda.loader.cache.mb", "0");
+                }
+                try (NDManager m = Engines.engine().newBaseManager()) {
+                    Segmenter model = Generator.of(seed, "init:segmenter").seeded(() -> SegModels.create(cfg, m));
+                    var r = new SegTrainer(model, org.diffuda.util.Configs.with(train, "iterations", iters), seed)
+                            .train(java.util.List.of(data), null, null, org.diffuda.data.BadInput.strict(), 0);
+                    out.put(cache ? "cached_images_per_s" : "uncached_images_per_s", iters * train.batchSize() / r.seconds());
+                }
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("diffuda.loader.cache.mb");
+            } else {
+                System.setProperty("diffuda.loader.cache.mb", before);
+            }
+        }
+        return out;
     }
 }

@@ -118,11 +118,13 @@ public final class Optimizer {
                 g.attach(sub);
                 grads.put(e.getKey(), g);
             }
-            double sq = 0;
+            // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
+            ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
             for (NDArray g : grads.values()) {
-                sq += g.square().sum().getFloat();
+                parts.add(tmp(sub, clipNorm > 0 ? g.square().sum() : g.sum()));
             }
-            double norm = Math.sqrt(sq);
+            double total = grads.isEmpty() ? 0 : tmp(sub, ai.djl.ndarray.NDArrays.stack(parts)).sum().getFloat();
+            double norm = clipNorm > 0 ? Math.sqrt(total) : total;
             if (!Double.isFinite(norm)) {
                 // an overflow somewhere: applying it would poison the weights and the moments for good
                 // (g − g would stay NaN where g is inf, so the gradient buffers are overwritten with zeros)
@@ -134,6 +136,10 @@ public final class Optimizer {
             double scale = 1;
             if (clipNorm > 0 && norm > clipNorm) {
                 scale = clipNorm / (norm + 1e-6);
+            }
+            if (kind == Kind.ADAMW) {
+                adamw(grads, lr, scale);
+                return true;
             }
             for (Map.Entry<String, NDArray> e : grads.entrySet()) {
                 String k = e.getKey();
@@ -156,22 +162,31 @@ public final class Optimizer {
                     } else {
                         w.subi(Tensors.muli(g, rate));
                     }
-                } else {
-                    if (wd > 0) {
-                        Tensors.muli(w, 1 - rate * wd);
-                    }
-                    NDArray m = m1.computeIfAbsent(k, x -> w.zerosLike());
-                    NDArray v = m2.computeIfAbsent(k, x -> w.zerosLike());
-                    Tensors.muli(m, beta1).addi(tmp(sub, Tensors.mul(g, 1 - beta1)));
-                    Tensors.muli(v, beta2).addi(tmp(sub, Tensors.muli(g.square(), 1 - beta2)));
-                    double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-                    NDArray denom = tmp(sub, Tensors.div(v, bc2)).sqrt().addi((float) eps);
-                    w.subi(Tensors.muli(tmp(sub, m.div(denom)), rate / bc1));
                 }
                 e.getValue().subi(e.getValue()); // zero the accumulated gradient in place
             }
         }
         return true;
+    }
+
+    /**
+     * torch.optim.AdamW, one native call per tensor (DJL's fused adamUpdate, which also zeroes the
+     * gradient): decoupled decay w ← w − lr·wd·w, moments, and w ← w − lr/bc₁ · m / (√(v/bc₂) + ε),
+     * written as DJL's w ← w − lr' · m / (√v + ε') with lr' = lr·√bc₂/bc₁ and ε' = ε·√bc₂.
+     */
+    private void adamw(Map<String, NDArray> grads, double lr, double scale) {
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        for (Map.Entry<String, NDArray> e : grads.entrySet()) {
+            String k = e.getKey();
+            NDArray w = params.get(k).getArray();
+            NDArray m = m1.computeIfAbsent(k, x -> w.zerosLike());
+            NDArray v = m2.computeIfAbsent(k, x -> w.zerosLike());
+            double rate = lr * lrMult.get(k);
+            double wd = decay.get(k) ? weightDecay : 0;
+            w.getNDArrayInternal().adamUpdate(new ai.djl.ndarray.NDList(w, e.getValue(), m, v), new ai.djl.ndarray.NDList(w),
+                    (float) rate, (float) (rate * Math.sqrt(bc2) / bc1), (float) wd, (float) scale, -1f, (float) beta1,
+                    (float) beta2, (float) (eps * Math.sqrt(bc2)), false, true);
+        }
     }
 
     /** Steps skipped because the gradient norm was not finite. */

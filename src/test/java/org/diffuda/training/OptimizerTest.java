@@ -44,4 +44,77 @@ class OptimizerTest {
             assertTrue(after[0] < before[0], "an AdamW step on a positive gradient lowers the weight");
         }
     }
+
+    /** torch.optim.AdamW's update, in double, for one tensor. */
+    static void torchAdamW(double[] w, double[] g, double[] m, double[] v, int step, double lr, double wd, double b1, double b2) {
+        double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
+        for (int i = 0; i < w.length; i++) {
+            w[i] *= 1 - lr * wd;
+            m[i] = b1 * m[i] + (1 - b1) * g[i];
+            v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+            w[i] -= lr / bc1 * m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + 1e-8);
+        }
+    }
+
+    @Test
+    void adamwMatchesTorchWithDecayMultipliersAndClipping() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            Linear l = new Linear(4, 3).init(m, org.diffuda.util.Generator.of(2, "init"));
+            var params = ParamNames.trainable(l);
+            params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+            double lr = 3e-3, wd = 0.05, clip = 0.5;
+            Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, wd).clipGradNorm(clip).lrMultiplier(k -> k.equals("bias"), 10)
+                    .noDecay(k -> k.equals("bias"));
+            java.util.Map<String, double[]> w = new java.util.LinkedHashMap<>(), mo = new java.util.HashMap<>(), ve = new java.util.HashMap<>();
+            params.forEach((k, p) -> {
+                float[] f = p.getArray().toFloatArray();
+                double[] d = new double[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    d[i] = f[i];
+                }
+                w.put(k, d);
+                mo.put(k, new double[f.length]);
+                ve.put(k, new double[f.length]);
+            });
+            for (int step = 1; step <= 5; step++) {
+                java.util.Map<String, double[]> g = new java.util.HashMap<>();
+                try (NDManager sub = m.newSubManager()) {
+                    var x = org.diffuda.util.Generator.of(2, "x", step).randn(sub, new Shape(8, 4));
+                    try (GradientCollector gc = Engines.engine().newGradientCollector()) {
+                        gc.backward(l.forward(x, false).square().sum());
+                    }
+                    double sq = 0;
+                    for (var e : params.entrySet()) {
+                        float[] f = e.getValue().getArray().getGradient().toFloatArray();
+                        double[] d = new double[f.length];
+                        for (int i = 0; i < f.length; i++) {
+                            d[i] = f[i];
+                            sq += d[i] * d[i];
+                        }
+                        g.put(e.getKey(), d);
+                    }
+                    double norm = Math.sqrt(sq), scale = norm > clip ? clip / (norm + 1e-6) : 1;
+                    assertTrue(scale < 1, "the test exercises clipping");
+                    for (String k : w.keySet()) {
+                        double[] gk = g.get(k);
+                        for (int i = 0; i < gk.length; i++) {
+                            gk[i] *= scale;
+                        }
+                        boolean bias = k.equals("bias");
+                        torchAdamW(w.get(k), gk, mo.get(k), ve.get(k), step, bias ? 10 * lr : lr, bias ? 0 : wd, 0.9, 0.999);
+                    }
+                    assertTrue(opt.step(lr));
+                }
+                for (var e : params.entrySet()) {
+                    float[] got = e.getValue().getArray().toFloatArray();
+                    double[] want = w.get(e.getKey());
+                    for (int i = 0; i < got.length; i++) {
+                        assertEquals(want[i], got[i], 1e-5 * Math.max(1, Math.abs(want[i])), e.getKey() + "[" + i + "] at step " + step);
+                    }
+                    float gradAfter = e.getValue().getArray().getGradient().abs().sum().getFloat();
+                    assertEquals(0f, gradAfter, "the step zeroes the gradient");
+                }
+            }
+        }
+    }
 }

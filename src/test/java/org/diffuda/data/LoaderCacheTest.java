@@ -1,7 +1,6 @@
 package org.diffuda.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -72,7 +71,8 @@ class LoaderCacheTest {
         } finally {
             System.clearProperty("diffuda.loader.cache.mb");
         }
-        assertEquals(4 * iterations, decodes.get(), "without the cache every sample is decoded each time");
+        // at least once per use (the prefetch queue may already have decoded a batch or two more)
+        assertTrue(decodes.get() >= 4 * iterations, "without the cache every use decodes: " + decodes.get());
         decodes.set(0);
         List<float[]> cached = batches(counting, t, iterations);
         assertTrue(decodes.get() <= base.size() + 4, "with the cache each image is decoded about once: " + decodes.get());

@@ -3,7 +3,7 @@
 # must end with the uninterrupted run's bytes (weights, optimiser state, loss history) and leave
 # no temporary folders behind.
 #
-#   scripts/kill-loop.sh [KILLS] [WORK_DIR]        (defaults: 30 kills, a fresh temp folder)
+#   [ITERS=150] scripts/kill-loop.sh [KILLS] [WORK_DIR]   (defaults: 150 iterations, 30 kills, a fresh temp folder)
 #
 # Prints one line per kill and a verdict; exits non-zero when the bytes differ or temporaries remain.
 set -euo pipefail
@@ -18,7 +18,7 @@ diffuda=(java -Xmx2g -XX:MaxDirectMemorySize=2g -Dai.djl.offline=true -jar "$wor
 
 "${diffuda[@]}" benchmark make --out "$work/bench" --size 32x64 --sim-train 16 --real-train 2 --real-val 4 \
   --condition-train 1 --condition-val 1 --prior-scenes 1 --prior-objects 1 > /dev/null
-args=(train-seg --data "$work/bench/sim/train" --val "$work/bench/real/val" --iters 40 --batch 2 --crop 32x64
+args=(train-seg --data "$work/bench/sim/train" --val "$work/bench/real/val" --iters "${ITERS:-150}" --batch 2 --crop 32x64
       --width 8 --checkpoint-every 1 --seed 3)
 
 start=$(date +%s%N)

@@ -69,30 +69,13 @@ public final class EmbeddedPrior {
         try (NDManager m = Engines.engine().newBaseManager()) {
             AutoencoderKL vae = trainVae(data, work.resolve("vae"), c, seed, m);
             // latents of each image and its mirror (the U-Net's augmentation), with SD's scaling rule
-            int n = data.size(), per = 3 * c.height() * c.width();
-            float[] x = new float[n * 2 * per];
-            int[][] tokens = new int[n * 2][];
-            for (int j = 0; j < n; j++) {
-                float[] img = data.images().get(j);
-                System.arraycopy(img, 0, x, 2 * j * per, per);
-                var s = new org.diffuda.data.Sample("x", c.height(), c.width(), img, null);
-                System.arraycopy(Transforms.flip(s).image(), 0, x, (2 * j + 1) * per, per);
-                tokens[2 * j] = tok.encode(data.captions().get(j));
-                tokens[2 * j + 1] = tokens[2 * j];
-            }
-            float[][] lat = new float[n * 2][];
-            long[] latShape;
-            double scale;
-            try (NDManager sub = m.newSubManager()) {
-                NDArray raw = LatentCodec.encodeUnscaled(vae, Tensors.create(sub, x, new Shape(2L * n, 3, c.height(), c.width())));
-                latShape = raw.getShape().slice(1).getShape();
-                scale = LatentCodec.scalingFactor(raw);
-                float[] all = Tensors.mul(raw, scale).toFloatArray();
-                int lp = all.length / (2 * n);
-                for (int j = 0; j < 2 * n; j++) {
-                    lat[j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
-                }
-            }
+            List<int[]> caps = new ArrayList<>();
+            data.captions().forEach(t -> caps.add(tok.encode(t)));
+            TrainingData.MirroredLatents ml = TrainingData.mirroredLatents(vae, data.images(), c.height(), c.width(), caps, true, m);
+            float[][] lat = ml.latents();
+            int[][] tokens = ml.tokens();
+            long[] latShape = ml.shape();
+            double scale = ml.scale();
             {
                 AutoencoderKLConfig vc = vae.config();
                 AutoencoderKL scaled = new AutoencoderKL(Configs.with(vc, "sample_size", c.width(), "scaling_factor", scale))

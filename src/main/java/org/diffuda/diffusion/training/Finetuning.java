@@ -35,36 +35,23 @@ public final class Finetuning {
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m);
             int[] size = TextToImage.imageSize(p);
-            int per = 3 * size[0] * size[1], n = data.images().size();
-            float[] x = new float[2 * n * per];
-            int[][] tokens = new int[2 * n][];
+            int n = data.images().size();
+            List<float[]> images = new ArrayList<>();
+            List<int[]> tokens = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 int[] hw = data.sizes().get(i);
-                var s = Transforms.resizeTo(new org.diffuda.data.Sample("x" + i, hw[0], hw[1], data.images().get(i), null),
-                        size[0], size[1]);
-                System.arraycopy(s.image(), 0, x, 2 * i * per, per);
-                System.arraycopy(Transforms.flip(s).image(), 0, x, (2 * i + 1) * per, per);
-                tokens[2 * i] = p.tokenizer().encode(data.captions().get(i));
-                tokens[2 * i + 1] = tokens[2 * i];
+                images.add(Transforms.resizeTo(new org.diffuda.data.Sample("x" + i, hw[0], hw[1], data.images().get(i), null),
+                        size[0], size[1]).image());
+                tokens.add(p.tokenizer().encode(data.captions().get(i)));
             }
-            float[][] lat = new float[2 * n][];
-            long[] latShape;
-            try (NDManager sub = m.newSubManager()) {
-                NDArray z = LatentCodec.encode(p.vae(), Tensors.create(sub, x, new Shape(2L * n, 3, size[0], size[1])), null);
-                latShape = z.getShape().slice(1).getShape();
-                float[] all = z.toFloatArray();
-                int lp = all.length / (2 * n);
-                for (int j = 0; j < 2 * n; j++) {
-                    lat[j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
-                }
-            }
+            TrainingData.MirroredLatents ml = TrainingData.mirroredLatents(p.vae(), images, size[0], size[1], tokens, false, m);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("pipeline", pipelineDir.toAbsolutePath().toString());
             config.put("train", c);
             config.put("train_text_encoder", trainTextEncoder);
             config.put("images", n);
             config.put("seed", seed);
-            TrainingData td = TrainingData.latents(lat, latShape, tokens, p.tokenizer().encode(""), c.batchSize(),
+            TrainingData td = TrainingData.latents(ml.latents(), ml.shape(), ml.tokens(), p.tokenizer().encode(""), c.batchSize(),
                     c.condDropout(), seed);
             Ema ema = new DiffusionTrainer(p.unet(), new NoiseSchedule(p.scheduler()), p.scheduler().predictionType(), c, seed)
                     .train(td, p.textEncoder(), trainTextEncoder, out.resolve("checkpoint"), config, 0, null);

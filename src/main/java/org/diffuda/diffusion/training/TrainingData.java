@@ -83,4 +83,48 @@ public interface TrainingData extends AutoCloseable {
             }
         };
     }
+
+    /** Latents of images and of their mirrors, interleaved (image i at 2i, its mirror at 2i+1), with their tokens. */
+    record MirroredLatents(float[][] latents, int[][] tokens, long[] shape, double scale) {}
+
+    /**
+     * Encodes every image (CHW in [0, 1], all h × w) and its horizontal mirror — the U-Net's flip
+     * augmentation, as SD's training scripts cache it — with the mode of q(z|x). With
+     * {@code chooseScale} the latents are scaled by 1/std (SD's rule for scaling_factor, returned as
+     * {@code scale}); otherwise by the VAE's own scaling_factor.
+     */
+    static MirroredLatents mirroredLatents(org.diffuda.diffusion.models.AutoencoderKL vae, List<float[]> images, int h, int w,
+                                           List<int[]> tokens, boolean chooseScale, NDManager m) {
+        int n = images.size(), per = 3 * h * w;
+        float[] x = new float[2 * n * per];
+        int[][] tk = new int[2 * n][];
+        for (int i = 0; i < n; i++) {
+            float[] img = images.get(i);
+            System.arraycopy(img, 0, x, 2 * i * per, per);
+            System.arraycopy(org.diffuda.data.Transforms.flip(new org.diffuda.data.Sample("x", h, w, img, null)).image(), 0, x,
+                    (2 * i + 1) * per, per);
+            tk[2 * i] = tokens.get(i);
+            tk[2 * i + 1] = tokens.get(i);
+        }
+        try (NDManager sub = m.newSubManager()) {
+            NDArray xs = Tensors.create(sub, x, new ai.djl.ndarray.types.Shape(2L * n, 3, h, w));
+            NDArray z;
+            double scale;
+            if (chooseScale) {
+                NDArray raw = org.diffuda.diffusion.pipelines.LatentCodec.encodeUnscaled(vae, xs);
+                scale = org.diffuda.diffusion.pipelines.LatentCodec.scalingFactor(raw);
+                z = Tensors.mul(raw, scale);
+            } else {
+                z = org.diffuda.diffusion.pipelines.LatentCodec.encode(vae, xs, null);
+                scale = vae.config().scalingFactor();
+            }
+            float[] all = z.toFloatArray();
+            int lp = all.length / (2 * n);
+            float[][] lat = new float[2 * n][];
+            for (int j = 0; j < 2 * n; j++) {
+                lat[j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
+            }
+            return new MirroredLatents(lat, tk, z.getShape().slice(1).getShape(), scale);
+        }
+    }
 }

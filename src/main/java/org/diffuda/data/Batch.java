@@ -44,8 +44,6 @@ public record Batch(List<Sample> samples, int height, int width) {
             }
             System.arraycopy(l, 0, all, i * per, per);
         }
-        try (NDArray ints = Tensors.create(m, all, new Shape(size(), height, width))) {
-            return ints.toType(DataType.INT64, true);
-        }
+        return Tensors.create(m, all, new Shape(size(), height, width), DataType.INT64);
     }
 }

@@ -88,6 +88,13 @@ public final class Tensors {
         }
     }
 
+    /** {@code data} converted to {@code type} in one copy, in libtorch-owned memory (labels: int → int64). */
+    public static NDArray create(NDManager m, int[] data, Shape shape, ai.djl.ndarray.types.DataType type) {
+        try (NDArray javaBacked = m.create(data, shape)) {
+            return javaBacked.toType(type, true);
+        }
+    }
+
     /** A boolean array holding a copy of {@code data}, in libtorch-owned memory. */
     public static NDArray create(NDManager m, boolean[] data, Shape shape) {
         try (NDArray javaBacked = m.create(data, shape)) {

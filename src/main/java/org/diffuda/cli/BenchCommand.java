@@ -30,7 +30,7 @@ public final class BenchCommand implements Runnable {
         String size;
         @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "3")
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
         @Option(names = "--data", description = "Also time train-seg end to end (decoding, transforms, compute) on this dataset, "
                 + "with the loader's cache on and off.")
@@ -61,12 +61,14 @@ public final class BenchCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--out", defaultValue = "runs/bench/diffusion.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--iterations", defaultValue = "10")
+        @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        int warmup;
 
         @Override
         public void run() {
-            Map<String, Object> r = org.diffuda.diffusion.DiffusionBenchmark.run(iterations, common.seed);
+            Map<String, Object> r = org.diffuda.diffusion.DiffusionBenchmark.run(warmup, iterations, common.seed);
             Json.writeFile(out, r);
             System.out.println(Json.write(r));
             System.out.println("wrote " + out);
@@ -84,12 +86,14 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--classes", defaultValue = "10", description = "Classes per label, i.e. LCG copies per image (default: ${DEFAULT-VALUE}).")
         int classes;
-        @Option(names = "--iterations", defaultValue = "3")
+        @Option(names = "--iterations", defaultValue = "7", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
+        @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        int warmup;
 
         @Override
         public void run() {
-            Map<String, Object> r = org.diffuda.methods.sggptl.GuidanceBenchmark.run(batch, classes, iterations, common.seed);
+            Map<String, Object> r = org.diffuda.methods.sggptl.GuidanceBenchmark.run(batch, classes, warmup, iterations, common.seed);
             Json.writeFile(out, r);
             System.out.println(Json.write(r));
             System.out.println("wrote " + out);

@@ -15,8 +15,12 @@ import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.training.Optimizer;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
+import org.diffuda.util.Timing;
 
-/** Throughput of a segmenter: training (forward + backward + AdamW step) and inference images/s. */
+/**
+ * Throughput of a segmenter: training (forward + backward + AdamW step) and inference, min and
+ * median per batch after a warm-up; images/s from the median.
+ */
 public final class SegBenchmark {
     private SegBenchmark() {}
 
@@ -27,9 +31,7 @@ public final class SegBenchmark {
             var params = ParamNames.trainable(model);
             params.values().forEach(p -> p.getArray().setRequiresGradient(true));
             Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.01);
-            double trainSecs = 0;
-            for (int i = 0; i < warmup + iters; i++) {
-                long t0 = System.nanoTime();
+            Timing.Stats train = Timing.measure(warmup, iters, () -> {
                 try (NDManager sub = m.newSubManager()) {
                     NDArray x = gen.rand(sub, new Shape(batch, 3, h, w), 0f, 1f);
                     NDArray y = gen.seeded(() -> sub.randomInteger(0, cfg.numClasses(), new Shape(batch, h, w), DataType.INT64));
@@ -38,22 +40,14 @@ public final class SegBenchmark {
                     }
                     opt.step(1e-4);
                 }
-                if (i >= warmup) {
-                    trainSecs += (System.nanoTime() - t0) / 1e9;
-                }
-            }
+            });
             params.values().forEach(p -> p.getArray().setRequiresGradient(false));
-            double inferSecs = 0;
-            for (int i = 0; i < warmup + iters; i++) {
-                long t0 = System.nanoTime();
+            Timing.Stats infer = Timing.measure(warmup, iters, () -> {
                 try (NDManager sub = m.newSubManager()) {
                     NDArray x = gen.rand(sub, new Shape(batch, 3, h, w), 0f, 1f);
                     model.logits(x, false).argMax(1).toType(DataType.INT32, false).toIntArray();
                 }
-                if (i >= warmup) {
-                    inferSecs += (System.nanoTime() - t0) / 1e9;
-                }
-            }
+            });
             long nParams = ParamNames.trainable(model).values().stream().mapToLong(p -> p.getArray().size()).sum();
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", cfg);
@@ -61,13 +55,14 @@ public final class SegBenchmark {
             out.put("batch", batch);
             out.put("height", h);
             out.put("width", w);
+            out.put("warmup", warmup);
             out.put("iterations_timed", iters);
             out.put("intra_op_threads", Engines.intraOpThreads());
             out.put("device", "cpu");
-            out.put("train_ms_per_iter", 1000 * trainSecs / iters);
-            out.put("train_images_per_s", batch * iters / trainSecs);
-            out.put("inference_ms_per_batch", 1000 * inferSecs / iters);
-            out.put("inference_images_per_s", batch * iters / inferSecs);
+            out.put("train_step", train.toMap());
+            out.put("train_images_per_s", 1000.0 * batch / train.medianMs());
+            out.put("inference_batch", infer.toMap());
+            out.put("inference_images_per_s", 1000.0 * batch / infer.medianMs());
             return out;
         }
     }

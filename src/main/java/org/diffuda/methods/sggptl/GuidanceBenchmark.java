@@ -17,6 +17,7 @@ import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.segmentation.models.Segmenter;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
+import org.diffuda.util.Timing;
 
 /**
  * Cost of one reverse step of the embedded configuration: the denoiser's forward, and with SGG
@@ -26,10 +27,12 @@ import org.diffuda.util.Generator;
 public final class GuidanceBenchmark {
     private GuidanceBenchmark() {}
 
-    public static Map<String, Object> run(int batch, int classes, int iters, long seed) {
+    public static Map<String, Object> run(int batch, int classes, int warmup, int iters, long seed) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("intra_op_threads", Engines.intraOpThreads());
         out.put("batch", batch);
+        out.put("warmup", warmup);
+        out.put("iterations_timed", iters);
         out.put("classes_per_image", classes);
         out.put("denoiser_size", "32x64");
         out.put("segmenter_size", "64x128");
@@ -43,30 +46,24 @@ public final class GuidanceBenchmark {
             NDArray labels = Tensors.create(m, l, new Shape(batch, 64, 128));
             DdpmScheduler s = new DdpmScheduler(SchedulerConfig.ddpm().withVarianceType("fixed_large"));
             s.setTailTimesteps(300, 25);
-            out.put("unguided_step_ms_per_image", time(unet, s, SamplingHook.NONE, batch, iters, m));
-            out.put("gsg_step_ms_per_image", time(unet, s, new SemanticGradientGuidance(g, labels, 0.2, Arrangement.GLOBAL_ONLY, 1, seed), batch, iters, m));
-            out.put("lcg_step_ms_per_image", time(unet, s, new SemanticGradientGuidance(g, labels, 0.2, Arrangement.LOCAL_ONLY, 1, seed), batch, iters, m));
+            out.put("unguided_step_per_image", time(unet, s, SamplingHook.NONE, batch, warmup, iters, m).per(batch).toMap());
+            out.put("gsg_step_per_image", time(unet, s, new SemanticGradientGuidance(g, labels, 0.2, Arrangement.GLOBAL_ONLY, 1, seed), batch, warmup, iters, m).per(batch).toMap());
+            out.put("lcg_step_per_image", time(unet, s, new SemanticGradientGuidance(g, labels, 0.2, Arrangement.LOCAL_ONLY, 1, seed), batch, warmup, iters, m).per(batch).toMap());
         }
         return out;
     }
 
-    static double time(UNet2DModel unet, DdpmScheduler s, SamplingHook hook, int batch, int iters, NDManager m) {
+    static Timing.Stats time(UNet2DModel unet, DdpmScheduler s, SamplingHook hook, int batch, int warmup, int iters, NDManager m) {
         Generator gen = Generator.of(0, "bench sgg");
         int t = s.timesteps()[0];
         float[] ts = new float[batch];
         java.util.Arrays.fill(ts, t);
-        double secs = 0;
-        for (int i = 0; i < iters + 1; i++) {
-            long t0 = System.nanoTime();
+        return Timing.measure(warmup, iters, () -> {
             try (NDManager sub = m.newSubManager()) {
                 NDArray x = gen.randn(sub, new Shape(batch, 3, 32, 64));
                 NDArray mean = s.mean(unet.predict(x, ts, Conditioning.NONE, false), t, x).prevSample();
                 s.sampleFrom(hook.guideMean(0, t, x, mean, s.variance(t)), t, gen).toFloatArray();
             }
-            if (i > 0) {
-                secs += (System.nanoTime() - t0) / 1e9;
-            }
-        }
-        return 1000 * secs / iters / batch;
+        });
     }
 }

@@ -30,7 +30,7 @@ public final class BenchCommand implements Runnable {
         String size;
         @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
         @Option(names = "--data", description = "Also time train-seg end to end (decoding, transforms, compute) on this dataset, "
                 + "with the loader's cache on and off.")
@@ -63,7 +63,7 @@ public final class BenchCommand implements Runnable {
         Path out;
         @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "3", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Override
@@ -86,9 +86,9 @@ public final class BenchCommand implements Runnable {
         int batch;
         @Option(names = "--classes", defaultValue = "10", description = "Classes per label, i.e. LCG copies per image (default: ${DEFAULT-VALUE}).")
         int classes;
-        @Option(names = "--iterations", defaultValue = "7", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iterations", defaultValue = "10", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "2", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Override

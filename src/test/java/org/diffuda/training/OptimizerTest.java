@@ -56,15 +56,18 @@ class OptimizerTest {
         }
     }
 
-    @Test
-    void adamwMatchesTorchWithDecayMultipliersAndClipping() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "multipliers {0}, bucket {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"true, 16777216", "true, 5", "false, 16777216", "false, 13"})
+    void adamwMatchesTorchWithDecayMultipliersAndClipping(boolean multipliers, long bucket) {
         try (NDManager m = Engines.engine().newBaseManager()) {
             Linear l = new Linear(4, 3).init(m, org.diffuda.util.Generator.of(2, "init"));
             var params = ParamNames.trainable(l);
             params.values().forEach(p -> p.getArray().setRequiresGradient(true));
             double lr = 3e-3, wd = 0.05, clip = 0.5;
-            Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, wd).clipGradNorm(clip).lrMultiplier(k -> k.equals("bias"), 10)
-                    .noDecay(k -> k.equals("bias"));
+            Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, wd).clipGradNorm(clip).bucketElements(bucket);
+            if (multipliers) {
+                opt.lrMultiplier(k -> k.equals("bias"), 10).noDecay(k -> k.equals("bias"));
+            }
             java.util.Map<String, double[]> w = new java.util.LinkedHashMap<>(), mo = new java.util.HashMap<>(), ve = new java.util.HashMap<>();
             params.forEach((k, p) -> {
                 float[] f = p.getArray().toFloatArray();
@@ -100,7 +103,7 @@ class OptimizerTest {
                         for (int i = 0; i < gk.length; i++) {
                             gk[i] *= scale;
                         }
-                        boolean bias = k.equals("bias");
+                        boolean bias = multipliers && k.equals("bias");
                         torchAdamW(w.get(k), gk, mo.get(k), ve.get(k), step, bias ? 10 * lr : lr, bias ? 0 : wd, 0.9, 0.999);
                     }
                     assertTrue(opt.step(lr));

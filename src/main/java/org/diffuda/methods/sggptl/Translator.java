@@ -42,7 +42,7 @@ public final class Translator {
                                     Options o) {
         long[] s = images.getShape().getShape();
         long h = o.height() > 0 ? o.height() : s[2], w = o.width() > 0 ? o.width() : s[3];
-        NDArray x0 = Tensors.affine(Ops.resize(images, h, w, Ops.BILINEAR), 2, -1);
+        NDArray x0 = Tensors.affine(Ops.resize(images, h, w, Ops.BILINEAR_AA), 2, -1); // an image downsampling: antialiased, as PIL would
         DdpmScheduler scheduler = new DdpmScheduler(sc.withClassName("DDPMScheduler").withVarianceType(o.variance()));
         scheduler.setTailTimesteps(o.n(), o.stepStride());
         int[] ts = scheduler.timesteps();

@@ -48,6 +48,13 @@ public final class Tensors {
         }
     }
 
+    /** In place (outside a gradient tape). */
+    public static NDArray addi(NDArray x, double v) {
+        try (NDArray s = scalar(x, v)) {
+            return x.addi(s);
+        }
+    }
+
     public static NDArray maximum(NDArray x, double v) {
         try (NDArray s = scalar(x, v)) {
             return x.maximum(s);

@@ -125,6 +125,9 @@ public final class Optimizer {
                 g.attach(sub);
                 grads.put(e.getKey(), g);
             }
+            if (kind == Kind.ADAMW) {
+                return adamw(grads, lr, sub);
+            }
             // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
             ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
             for (NDArray g : grads.values()) {
@@ -143,10 +146,6 @@ public final class Optimizer {
             double scale = 1;
             if (clipNorm > 0 && norm > clipNorm) {
                 scale = clipNorm / (norm + 1e-6);
-            }
-            if (kind == Kind.ADAMW) {
-                adamw(grads, lr, scale);
-                return true;
             }
             for (Map.Entry<String, NDArray> e : grads.entrySet()) {
                 String k = e.getKey();
@@ -184,25 +183,48 @@ public final class Optimizer {
      * dozen native calls per bucket plus one in-place subtraction per parameter — instead of a
      * dozen per parameter, whose per-call overhead dominated small models' steps.
      */
-    private void adamw(Map<String, NDArray> grads, double lr, double scale) {
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+    private boolean adamw(Map<String, NDArray> grads, double lr, NDManager sub) {
         java.util.List<String> keys = new java.util.ArrayList<>(grads.keySet());
+        if (keys.isEmpty()) {
+            return true;
+        }
         if (buckets == null || !bucketKeys.equals(keys)) {
             buildBuckets(keys);
         }
-        NDManager sub = grads.values().iterator().next().getManager();
+        java.util.List<NDArray> flat = new java.util.ArrayList<>();
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
         for (Bucket b : buckets) {
-            ai.djl.ndarray.NDList flat = new ai.djl.ndarray.NDList();
+            ai.djl.ndarray.NDList gs = new ai.djl.ndarray.NDList();
             for (String k : b.keys) {
-                flat.add(grads.get(k).reshape(-1));
+                gs.add(grads.get(k).reshape(-1));
             }
-            NDArray g = tmp(sub, b.keys.size() == 1 ? flat.head().duplicate() : ai.djl.ndarray.NDArrays.concat(flat));
+            NDArray g = tmp(sub, b.keys.size() == 1 ? gs.head().duplicate() : ai.djl.ndarray.NDArrays.concat(gs));
+            flat.add(g);
+            parts.add(tmp(sub, clipNorm > 0 ? g.square().sum() : g.sum()));
+        }
+        // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
+        double total = tmp(sub, parts.size() == 1 ? parts.head() : ai.djl.ndarray.NDArrays.stack(parts).sum()).getFloat();
+        double norm = clipNorm > 0 ? Math.sqrt(total) : total;
+        if (!Double.isFinite(norm)) {
+            grads.values().forEach(Tensors::zero);
+            step--;
+            skipped++;
+            return false;
+        }
+        double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1;
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        for (int bi = 0; bi < buckets.size(); bi++) {
+            Bucket b = buckets.get(bi);
+            NDArray g = flat.get(bi);
             if (scale != 1) {
                 Tensors.muli(g, scale);
             }
-            Tensors.muli(b.m, beta1).addi(tmp(sub, Tensors.mul(g, 1 - beta1)));
-            Tensors.muli(b.v, beta2).addi(tmp(sub, Tensors.mul(g.square(), 1 - beta2)));
-            NDArray update = tmp(sub, b.m.div(tmp(sub, Tensors.affine(tmp(sub, b.v.sqrt()), 1, eps * Math.sqrt(bc2)))));
+            // in place, no temporaries: m ← β₁(m − g) + g, then g ← g², v ← β₂(v − g²) + g²
+            Tensors.muli(b.m.subi(g), beta1).addi(g);
+            g.muli(g);
+            Tensors.muli(b.v.subi(g), beta2).addi(g);
+            NDArray denom = Tensors.addi(tmp(sub, b.v.sqrt()), eps * Math.sqrt(bc2));
+            NDArray update = tmp(sub, b.m.div(denom));
             if (b.lrMult != null) {
                 update.muli(b.lrMult);
             }
@@ -216,7 +238,7 @@ public final class Optimizer {
                 if (b.decayMult.size() > 1) {
                     w.muli(b.decayMult);
                 }
-                update.addi(tmp(sub, Tensors.mul(w, lr * weightDecay)));
+                update.addi(Tensors.muli(w, lr * weightDecay));
             }
             for (int i = 0; i < b.keys.size(); i++) {
                 NDArray w = params.get(b.keys.get(i)).getArray();
@@ -225,6 +247,7 @@ public final class Optimizer {
             }
         }
         grads.values().forEach(Tensors::zero);
+        return true;
     }
 
     /** Parameters stepped together: flat moments, per-element lr multipliers and decay masks (null when all 1). */

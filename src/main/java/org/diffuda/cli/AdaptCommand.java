@@ -52,30 +52,30 @@ public final class AdaptCommand implements Runnable {
         Path out;
         @Option(names = "--denoiser", description = "Trained pixel DDPM folder (default: the shipped models/ddpm-real for the embedded target; otherwise trained on --target).")
         Path denoiser;
-        @Option(names = "--denoiser-iters", defaultValue = "1200", description = "Iterations when the denoiser is trained (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--denoiser-iters", converter = Ranges.Count.class, defaultValue = "1200", description = "Iterations when the denoiser is trained (default: ${DEFAULT-VALUE}).")
         int denoiserIters;
         @Option(names = "--g0", description = "Reuse a g0 folder (model/ + metrics.json) instead of training one.")
         Path g0;
 
         @Option(names = "--profile-method", defaultValue = "small", description = "Method defaults: small (embedded) or real (the paper). Default: ${DEFAULT-VALUE}.")
         String methodProfile;
-        @Option(names = "--steps", description = "N: translation steps of the last stage.")
+        @Option(names = "--steps", converter = Ranges.Count.class, description = "N: translation steps of the last stage.")
         Integer steps;
-        @Option(names = "--stage-stride", description = "s: PTL stages n = s, 2s, ..., N.")
+        @Option(names = "--stage-stride", converter = Ranges.Count.class, description = "s: PTL stages n = s, 2s, ..., N.")
         Integer stageStride;
-        @Option(names = "--step-stride", description = "Reverse steps visit every r-th timestep.")
+        @Option(names = "--step-stride", converter = Ranges.Count.class, description = "Reverse steps visit every r-th timestep.")
         Integer stepStride;
-        @Option(names = "--finetune-iters", description = "K: fine-tuning iterations per stage.")
+        @Option(names = "--finetune-iters", converter = Ranges.NonNegative.class, description = "K: fine-tuning iterations per stage.")
         Integer finetuneIters;
-        @Option(names = "--finetune-lr", description = "Learning rate of the fine-tuning stages.")
+        @Option(names = "--finetune-lr", converter = Ranges.Positive.class, description = "Learning rate of the fine-tuning stages.")
         Double finetuneLr;
-        @Option(names = "--scale", description = "Guidance scale lambda.")
+        @Option(names = "--scale", converter = Ranges.NonNegativeReal.class, description = "Guidance scale lambda.")
         Double scale;
         @Option(names = "--variance", description = "Sigma of the reverse steps: fixed_large (beta_t, the paper) or fixed_small (posterior variance; small profile).")
         String variance;
         @Option(names = "--guidance", description = "alternate, local-then-global, global-then-local, random, local (w/o GSG), global (w/o LCG).")
         String guidance;
-        @Option(names = "--images", description = "Source images translated per stage (0: all).")
+        @Option(names = "--images", converter = Ranges.Count.class, description = "Source images translated per stage (0: all).")
         Integer images;
         @Option(names = "--translate-size", description = "Denoiser working size HxW.")
         String translateSize;

@@ -28,9 +28,9 @@ public final class BenchCommand implements Runnable {
         Path out;
         @Option(names = "--size", defaultValue = "64x128", description = "Input HxW (default: ${DEFAULT-VALUE}).")
         String size;
-        @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iterations", converter = Ranges.Count.class, defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", converter = Ranges.NonNegative.class, defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
         @Option(names = "--data", description = "Also time train-seg end to end (decoding, transforms, compute) on this dataset, "
                 + "with the loader's cache on and off.")
@@ -61,9 +61,9 @@ public final class BenchCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--out", defaultValue = "runs/bench/diffusion.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--iterations", defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iterations", converter = Ranges.Count.class, defaultValue = "20", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", converter = Ranges.NonNegative.class, defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Override
@@ -82,13 +82,13 @@ public final class BenchCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--out", defaultValue = "runs/bench/sgg.json", description = "JSON output (default: ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--batch", defaultValue = "16", description = "Images per step (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16", description = "Images per step (default: ${DEFAULT-VALUE}).")
         int batch;
-        @Option(names = "--classes", defaultValue = "10", description = "Classes per label, i.e. LCG copies per image (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--classes", converter = Ranges.Count.class, defaultValue = "10", description = "Classes per label, i.e. LCG copies per image (default: ${DEFAULT-VALUE}).")
         int classes;
-        @Option(names = "--iterations", defaultValue = "10", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iterations", converter = Ranges.Count.class, defaultValue = "10", description = "Timed iterations (default: ${DEFAULT-VALUE}).")
         int iterations;
-        @Option(names = "--warmup", defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--warmup", converter = Ranges.NonNegative.class, defaultValue = "5", description = "Untimed iterations first (default: ${DEFAULT-VALUE}).")
         int warmup;
 
         @Override

@@ -27,19 +27,19 @@ public final class BenchmarkCommand implements Runnable {
         @Option(names = "--size", defaultValue = "64x128", description = "HxW of images (default: ${DEFAULT-VALUE}).")
         String size;
 
-        @Option(names = "--sim-train", defaultValue = "800")
+        @Option(names = "--sim-train", converter = Ranges.NonNegative.class, defaultValue = "800")
         int simTrain;
-        @Option(names = "--real-train", defaultValue = "800")
+        @Option(names = "--real-train", converter = Ranges.NonNegative.class, defaultValue = "800")
         int realTrain;
-        @Option(names = "--real-val", defaultValue = "200")
+        @Option(names = "--real-val", converter = Ranges.NonNegative.class, defaultValue = "200")
         int realVal;
-        @Option(names = "--condition-train", defaultValue = "200")
+        @Option(names = "--condition-train", converter = Ranges.NonNegative.class, defaultValue = "200")
         int conditionTrain;
-        @Option(names = "--condition-val", defaultValue = "100")
+        @Option(names = "--condition-val", converter = Ranges.NonNegative.class, defaultValue = "100")
         int conditionVal;
-        @Option(names = "--prior-scenes", defaultValue = "1600")
+        @Option(names = "--prior-scenes", converter = Ranges.NonNegative.class, defaultValue = "1600")
         int priorScenes;
-        @Option(names = "--prior-objects", defaultValue = "400")
+        @Option(names = "--prior-objects", converter = Ranges.NonNegative.class, defaultValue = "400")
         int priorObjects;
 
         @picocli.CommandLine.Spec

@@ -17,10 +17,27 @@ public final class CommonOptions {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
     public long seed;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "cpu", converter = DeviceName.class,
+            description = "cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}); a GPU must be visible to libtorch.")
     public String device;
 
-    @Option(names = "--threads", description = "Intra-op threads of libtorch (default: all cores).")
+    @Option(names = "--verbose", description = "On an error, print the stack trace too.")
+    public boolean verbose;
+
+    /** Checked at parse time: a device that is not there is refused, never silently replaced by the CPU. */
+    static final class DeviceName implements picocli.CommandLine.ITypeConverter<String> {
+        @Override
+        public String convert(String s) {
+            try {
+                Engines.device(s);
+            } catch (org.diffuda.util.DiffudaException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage().replaceFirst("^--device \\S+: ", ""));
+            }
+            return s;
+        }
+    }
+
+    @Option(names = "--threads", converter = Ranges.Count.class, description = "Intra-op threads of libtorch (default: all cores).")
     public Integer threads;
 
     @Option(names = "--skip-bad", description = "Skip unreadable or inconsistent data files with a counted warning instead of failing.")

@@ -38,11 +38,11 @@ public final class ControlNetCommand implements Runnable {
         String prompt;
         @Option(names = "--condition", defaultValue = "colour", description = "colour (Cityscapes palette) or onehot (default: ${DEFAULT-VALUE}).")
         String condition;
-        @Option(names = "--iters", defaultValue = "2000", description = "Iterations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "2000", description = "Iterations (default: ${DEFAULT-VALUE}).")
         int iters;
-        @Option(names = "--batch", defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
         int batch;
-        @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
         double lr;
         @Option(names = "--out", defaultValue = "runs/controlnet", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;

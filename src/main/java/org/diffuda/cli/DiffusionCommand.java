@@ -57,7 +57,7 @@ public final class DiffusionCommand implements Runnable {
         List<String> data;
         @Option(names = "--out", defaultValue = "runs/ddpm", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--iters", description = "Iterations (small profile: 3000).")
+        @Option(names = "--iters", converter = Ranges.Count.class, description = "Iterations (small profile: 3000).")
         Integer iters;
         @Option(names = "--size", defaultValue = "32x64", description = "Training HxW (default: ${DEFAULT-VALUE}).")
         String size;
@@ -98,9 +98,9 @@ public final class DiffusionCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--model", defaultValue = "runs/ddpm")
         Path model;
-        @Option(names = "--n", defaultValue = "16")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "16")
         int n;
-        @Option(names = "--steps", defaultValue = "50")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50")
         int steps;
         @Option(names = "--scheduler", defaultValue = "DDIMScheduler", description = "DDPMScheduler, DDIMScheduler or DPMSolverMultistepScheduler.")
         String scheduler;
@@ -131,11 +131,11 @@ public final class DiffusionCommand implements Runnable {
         Path model;
         @Option(names = "--data", defaultValue = "runs/bench-data", description = "Benchmark root.")
         Path data;
-        @Option(names = "--n", defaultValue = "64")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "64")
         int n;
-        @Option(names = "--steps", defaultValue = "50")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50")
         int steps;
-        @Option(names = "--classifier-iters", defaultValue = "300")
+        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300")
         int classifierIters;
         @Option(names = "--size", defaultValue = "32x64")
         String size;

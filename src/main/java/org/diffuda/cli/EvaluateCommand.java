@@ -31,9 +31,9 @@ public final class EvaluateCommand implements Runnable {
 
     @Option(names = "--eval-mode", defaultValue = "whole", description = "whole or slide.")
     String mode;
-    @Option(names = "--window", defaultValue = "512")
+    @Option(names = "--window", converter = Ranges.Count.class, defaultValue = "512")
     int window;
-    @Option(names = "--stride", defaultValue = "256")
+    @Option(names = "--stride", converter = Ranges.Count.class, defaultValue = "256")
     int stride;
 
     @Override

@@ -34,13 +34,13 @@ public final class FinetuneCommand implements Runnable {
     String prompt;
     @Option(names = "--train-text-encoder", description = "Train the text encoder jointly (default: frozen).")
     boolean trainTextEncoder;
-    @Option(names = "--iters", defaultValue = "400", description = "Iterations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "400", description = "Iterations (default: ${DEFAULT-VALUE}).")
     int iters;
-    @Option(names = "--batch", defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
-    @Option(names = "--caption-dropout", defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--caption-dropout", converter = Ranges.Probability.class, defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
     double captionDropout;
     @Option(names = "--out", defaultValue = "runs/finetune", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;

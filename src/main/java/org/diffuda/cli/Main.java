@@ -17,25 +17,62 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs a command line and returns the exit code (tests call this). */
+    /**
+     * Runs a command line and returns the exit code (tests call this). Every failure is one line on
+     * stderr: "diffuda: error: ..." (exit 2) for bad input, "diffuda: internal error: ..." (exit 1)
+     * for a bug, with the stack trace only under {@code --verbose}.
+     */
     public static int run(String... args) {
-        Engines.configure(threadsFrom(args));
-        CommandLine cl = new CommandLine(new Main());
-        cl.setDefaultValueProvider(ConfigDefaults.fromArgs(args));
-        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            Throwable e = ex;
-            while (!(e instanceof DiffudaException) && e.getCause() != null && e.getCause() != e) {
-                e = e.getCause();
-            }
-            if (e instanceof DiffudaException) {
-                cmd.getErr().println("diffuda: error: " + e.getMessage());
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        java.io.PrintWriter err = new java.io.PrintWriter(System.err, true);
+        try {
+            Engines.configure(threadsFrom(args));
+            CommandLine cl = new CommandLine(new Main());
+            ConfigDefaults config = ConfigDefaults.fromArgs(args);
+            cl.setDefaultValueProvider(config);
+            cl.setExecutionStrategy(parse -> {
+                try {
+                    config.checkKeys(parse);
+                } catch (DiffudaException e) {
+                    return report(e, err, verbose);
+                }
+                return new CommandLine.RunLast().execute(parse);
+            });
+            // a bad option is one line naming it, not the usage page (that is --help)
+            cl.setParameterExceptionHandler((ex, args2) -> {
+                CommandLine c = ex.getCommandLine();
+                c.getErr().println("diffuda: error: " + org.diffuda.util.Json.firstLine(ex.getMessage())
+                        + " (diffuda " + c.getCommandSpec().qualifiedName(" ").replaceFirst("^diffuda ?", "") + " --help)");
+                c.getErr().flush();
                 return 2;
+            });
+            cl.setExecutionExceptionHandler((ex, cmd, parse) -> report(ex, cmd.getErr(), verbose));
+            return cl.execute(args);
+        } catch (RuntimeException | Error e) {
+            return report(e, err, verbose);
+        }
+    }
+
+    private static int report(Throwable ex, java.io.PrintWriter err, boolean verbose) {
+        Throwable e = ex;
+        while (!(e instanceof DiffudaException) && e.getCause() != null && e.getCause() != e) {
+            e = e.getCause();
+        }
+        if (e instanceof DiffudaException) {
+            err.println("diffuda: error: " + org.diffuda.util.Json.firstLine(e.getMessage()));
+            if (verbose) {
+                ex.printStackTrace(err);
             }
-            cmd.getErr().println("diffuda: internal error: " + ex);
-            ex.printStackTrace(cmd.getErr());
-            return 1;
-        });
-        return cl.execute(args);
+            err.flush();
+            return 2;
+        }
+        err.println("diffuda: internal error: " + org.diffuda.util.Json.firstLine(String.valueOf(ex))
+                + (verbose ? "" : " (--verbose shows where)"));
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return 1;
     }
 
     private static Integer threadsFrom(String[] args) {

@@ -38,9 +38,9 @@ public final class PriorCommand implements Runnable {
         Path data;
         @Option(names = "--out", defaultValue = "runs/prior", description = "Pipeline folder to write (default: ${DEFAULT-VALUE}).")
         Path out;
-        @Option(names = "--iters", description = "U-Net iterations (default: the small profile's).")
+        @Option(names = "--iters", converter = Ranges.Count.class, description = "U-Net iterations (default: the small profile's).")
         Integer iters;
-        @Option(names = "--vae-iters", description = "VAE iterations.")
+        @Option(names = "--vae-iters", converter = Ranges.Count.class, description = "VAE iterations.")
         Integer vaeIters;
         @Option(names = "--resume", description = "Continue the training checkpointed beside --out (OUT.work).")
         boolean resume;
@@ -69,11 +69,11 @@ public final class PriorCommand implements Runnable {
         Path model;
         @Option(names = "--prompt", required = true, description = "Prompt; repeat for several rows.")
         List<String> prompts;
-        @Option(names = "--n", defaultValue = "4", description = "Images per prompt.")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "4", description = "Images per prompt.")
         int n;
-        @Option(names = "--steps", defaultValue = "20")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20")
         int steps;
-        @Option(names = "--guidance", defaultValue = "4.0")
+        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0")
         double guidance;
         @Option(names = "--negative-prompt", description = "Negative prompt for classifier-free guidance (default: the empty prompt).")
         List<String> negative;
@@ -112,13 +112,13 @@ public final class PriorCommand implements Runnable {
         Path model;
         @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "The captioned corpus.")
         Path data;
-        @Option(names = "--n", defaultValue = "24", description = "Samples per prompt.")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "24", description = "Samples per prompt.")
         int n;
-        @Option(names = "--steps", defaultValue = "20")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20")
         int steps;
-        @Option(names = "--guidance", defaultValue = "4.0")
+        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0")
         double guidance;
-        @Option(names = "--classifier-iters", defaultValue = "300")
+        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300")
         int classifierIters;
         @Option(names = "--out", defaultValue = "runs/prior-judge")
         Path out;

@@ -16,26 +16,26 @@ public final class SegOptions {
     String arch;
     @Option(names = "--backbone", description = "resnet18/50/101 or mit-b0..b5.")
     String backbone;
-    @Option(names = "--width", description = "ResNet stem width (64 real) or MiT width in eighths (8 real).")
+    @Option(names = "--width", converter = Ranges.Count.class, description = "ResNet stem width (64 real) or MiT width in eighths (8 real).")
     Integer width;
-    @Option(names = "--iters", description = "Training iterations.")
+    @Option(names = "--iters", converter = Ranges.Count.class, description = "Training iterations.")
     Integer iters;
-    @Option(names = "--batch", description = "Batch size.")
+    @Option(names = "--batch", converter = Ranges.Count.class, description = "Batch size.")
     Integer batch;
     @Option(names = "--crop", description = "Training crop HxW.")
     String crop;
     @Option(names = "--optimizer", description = "sgd or adamw.")
     String optimizer;
-    @Option(names = "--lr", description = "Base learning rate.")
+    @Option(names = "--lr", converter = Ranges.Positive.class, description = "Base learning rate.")
     Double lr;
-    @Option(names = "--checkpoint-every", description = "Iterations between checkpoints.")
+    @Option(names = "--checkpoint-every", converter = Ranges.Count.class, description = "Iterations between checkpoints.")
     Integer checkpointEvery;
 
     @Option(names = "--eval-mode", defaultValue = "whole", description = "whole or slide (default: ${DEFAULT-VALUE}).")
     String evalMode;
-    @Option(names = "--window", defaultValue = "512", description = "Sliding window side (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--window", converter = Ranges.Count.class, defaultValue = "512", description = "Sliding window side (default: ${DEFAULT-VALUE}).")
     int window;
-    @Option(names = "--stride", defaultValue = "256", description = "Sliding window stride (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stride", converter = Ranges.Count.class, defaultValue = "256", description = "Sliding window stride (default: ${DEFAULT-VALUE}).")
     int stride;
 
     SegModelConfig model() {

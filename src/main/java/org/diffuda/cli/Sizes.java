@@ -7,7 +7,7 @@ final class Sizes {
 
     /** "64x128" → {64, 128} (height × width). */
     static int[] parse(String s, String option) {
-        String[] p = s.toLowerCase().split("x");
+        String[] p = s.toLowerCase(java.util.Locale.ROOT).split("x");
         try {
             if (p.length == 2) {
                 int h = Integer.parseInt(p[0].trim()), w = Integer.parseInt(p[1].trim());

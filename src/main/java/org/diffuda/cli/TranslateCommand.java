@@ -52,19 +52,19 @@ public final class TranslateCommand implements Runnable {
         Path out;
         @Option(names = "--guidance", defaultValue = "alternate", description = "alternate, local, global, local-then-global, global-then-local, random or none (default: ${DEFAULT-VALUE}).")
         String guidance;
-        @Option(names = "--scale", defaultValue = "0.2", description = "Guidance scale lambda (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--scale", converter = Ranges.NonNegativeReal.class, defaultValue = "0.2", description = "Guidance scale lambda (default: ${DEFAULT-VALUE}).")
         double scale;
-        @Option(names = "--steps", defaultValue = "200", description = "n: diffusion steps of phi^n (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "200", description = "n: diffusion steps of phi^n (default: ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--step-stride", defaultValue = "25", description = "Reverse steps at most r timesteps apart (1: the full chain; default: ${DEFAULT-VALUE}).")
+        @Option(names = "--step-stride", converter = Ranges.Count.class, defaultValue = "25", description = "Reverse steps at most r timesteps apart (1: the full chain; default: ${DEFAULT-VALUE}).")
         int stepStride;
         @Option(names = "--variance", defaultValue = "fixed_small", description = "Sigma of the reverse steps: fixed_small (posterior variance of each step or jump) or fixed_large (beta_t, the paper's, for --step-stride 1) (default: ${DEFAULT-VALUE}).")
         String variance;
         @Option(names = "--size", defaultValue = "32x64", description = "Denoiser working size HxW (default: ${DEFAULT-VALUE}).")
         String size;
-        @Option(names = "--batch", defaultValue = "16")
+        @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16")
         int batch;
-        @Option(names = "--limit", defaultValue = "0", description = "Translate only the first N images (0: all).")
+        @Option(names = "--limit", converter = Ranges.NonNegative.class, defaultValue = "0", description = "Translate only the first N images (0: all).")
         int limit;
 
         @Override

@@ -42,6 +42,14 @@ public abstract class Module extends AbstractBlock {
                 .optShape(shape).optInitializer(init).optRequiresGrad(false).build());
     }
 
+    /**
+     * Keys a published checkpoint may carry that this model does not use and that loading skips
+     * silently (transformers' {@code _keys_to_ignore_on_load_unexpected}). Full dotted keys.
+     */
+    public boolean ignoredOnLoad(String key) {
+        return false;
+    }
+
     public abstract NDList forward(NDList inputs, boolean training);
 
     public NDArray forward(NDArray x, boolean training) {

@@ -135,33 +135,69 @@ public final class Safetensors {
             long dataStart = 8 + headerLen;
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             Map<String, String> meta = new LinkedHashMap<>();
+            if (header == null || !header.isObject()) {
+                throw new DataException(file, "safetensors header is not a JSON object");
+            }
+            java.util.List<long[]> ranges = new java.util.ArrayList<>();
+            java.util.List<String> names = new java.util.ArrayList<>();
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) {
                     e.getValue().fields().forEachRemaining(m -> meta.put(m.getKey(), m.getValue().asText()));
                     continue;
                 }
+                String name = e.getKey();
                 JsonNode t = e.getValue();
-                String dtype = t.get("dtype").asText();
-                JsonNode sh = t.get("shape");
-                long[] shape = new long[sh.size()];
-                long numel = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = sh.get(i).asLong();
-                    numel *= shape[i];
+                JsonNode dt = t.get("dtype"), sh = t.get("shape"), off = t.get("data_offsets");
+                if (!t.isObject() || dt == null || !dt.isTextual() || sh == null || !sh.isArray() || off == null
+                        || !off.isArray() || off.size() != 2) {
+                    throw new DataException(file, "tensor " + name + " needs \"dtype\", \"shape\" and a two-element "
+                            + "\"data_offsets\" in the header (got " + Json.firstLine(t.toString()) + ")");
                 }
-                long begin = t.get("data_offsets").get(0).asLong(), end = t.get("data_offsets").get(1).asLong();
+                String dtype = dt.asText();
                 int per = bytesPer(dtype);
                 if (per < 0) {
-                    throw new DataException(file, "tensor " + e.getKey() + " has unknown dtype " + dtype);
+                    throw new DataException(file, "tensor " + name + " has unknown dtype " + dtype);
                 }
-                if (end - begin != numel * per || begin < 0 || dataStart + end > size) {
-                    throw new DataException(file, "tensor " + e.getKey() + " offsets [" + begin + ", " + end
+                long[] shape = new long[sh.size()];
+                long numel = 1;
+                try {
+                    for (int i = 0; i < shape.length; i++) {
+                        if (!sh.get(i).canConvertToLong() || sh.get(i).asLong() < 0) {
+                            throw new DataException(file, "tensor " + name + " has shape " + sh + ": dimensions must be integers >= 0");
+                        }
+                        shape[i] = sh.get(i).asLong();
+                        numel = Math.multiplyExact(numel, shape[i]);
+                    }
+                    numel = Math.multiplyExact(numel, (long) per);
+                } catch (ArithmeticException overflow) {
+                    throw new DataException(file, "tensor " + name + " has shape " + sh + ", more bytes than a file can hold");
+                }
+                if (!off.get(0).canConvertToLong() || !off.get(1).canConvertToLong()) {
+                    throw new DataException(file, "tensor " + name + " has data_offsets " + off + ": not integers");
+                }
+                long begin = off.get(0).asLong(), end = off.get(1).asLong();
+                if (begin < 0 || end < begin || end - begin != numel || end > size - dataStart) {
+                    throw new DataException(file, "tensor " + name + " offsets [" + begin + ", " + end
                             + ") do not match its shape/dtype or the file size");
                 }
-                ByteBuffer data = ByteBuffer.allocate(Math.toIntExact(end - begin));
+                if (end - begin > Integer.MAX_VALUE - 16) {
+                    throw new DataException(file, "tensor " + name + " is " + (end - begin) + " bytes; one tensor must stay under 2 GiB");
+                }
+                ranges.add(new long[] {begin, end, ranges.size()});
+                names.add(name);
+                ByteBuffer data = ByteBuffer.allocate((int) (end - begin));
                 readFully(ch, data, dataStart + begin);
-                tensors.put(e.getKey(), new Tensor(dtype, shape, data.array()));
+                tensors.put(name, new Tensor(dtype, shape, data.array()));
+            }
+            // the byte ranges of distinct tensors must not overlap (the format's own validation)
+            ranges.sort(java.util.Comparator.comparingLong((long[] r) -> r[0]).thenComparingLong(r -> r[1]));
+            for (int i = 1; i < ranges.size(); i++) {
+                long[] a = ranges.get(i - 1), b = ranges.get(i);
+                if (b[0] < a[1] && b[1] > b[0]) {
+                    throw new DataException(file, "tensors " + names.get((int) a[2]) + " and " + names.get((int) b[2])
+                            + " share bytes [" + b[0] + ", " + Math.min(a[1], b[1]) + ")");
+                }
             }
             return new Contents(tensors, meta);
         } catch (IOException e) {

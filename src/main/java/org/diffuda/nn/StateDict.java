@@ -32,12 +32,43 @@ public final class StateDict {
         return Safetensors.Tensor.f32(a.toType(DataType.FLOAT32, false).toFloatArray(), shape);
     }
 
+    /** diffusers before 0.14 named the attention of VAE and UNet2DModel blocks query/key/value/proj_attn. */
+    private static final String[][] LEGACY = {
+        {".query.", ".to_q."}, {".key.", ".to_k."}, {".value.", ".to_v."}, {".proj_attn.", ".to_out.0."}};
+
+    /**
+     * Renames pre-0.14 attention keys as diffusers does on load: only a key the model lacks, and
+     * only into a key the model has and the file does not.
+     */
+    static Map<String, Safetensors.Tensor> renameLegacy(Map<String, Safetensors.Tensor> tensors, java.util.Set<String> wanted) {
+        Map<String, Safetensors.Tensor> out = null;
+        for (Map.Entry<String, Safetensors.Tensor> e : tensors.entrySet()) {
+            String k = e.getKey();
+            if (wanted.contains(k)) {
+                continue;
+            }
+            for (String[] r : LEGACY) {
+                String renamed = k.replace(r[0], r[1]);
+                if (!renamed.equals(k) && wanted.contains(renamed) && !tensors.containsKey(renamed)) {
+                    if (out == null) {
+                        out = new java.util.LinkedHashMap<>(tensors);
+                    }
+                    out.remove(k);
+                    out.put(renamed, e.getValue());
+                    break;
+                }
+            }
+        }
+        return out == null ? tensors : out;
+    }
+
     /**
      * Copies tensors into the model's parameters in place. Missing, unexpected or mis-shaped keys
      * are one error that lists them all.
      */
     public static void load(Block model, Map<String, Safetensors.Tensor> tensors, String source) {
         Map<String, Parameter> params = ParamNames.of(model);
+        tensors = renameLegacy(tensors, params.keySet());
         List<String> missing = new ArrayList<>(), shape = new ArrayList<>(), unexpected = new ArrayList<>();
         for (Map.Entry<String, Parameter> e : params.entrySet()) {
             Safetensors.Tensor t = tensors.get(e.getKey());
@@ -48,7 +79,7 @@ public final class StateDict {
             }
         }
         for (String k : tensors.keySet()) {
-            if (!params.containsKey(k)) {
+            if (!params.containsKey(k) && !(model instanceof Module m && m.ignoredOnLoad(k))) {
                 unexpected.add(k);
             }
         }

@@ -51,7 +51,20 @@ public final class Engines {
                 throw new DiffudaException("--device " + name
                         + ": no GPU visible to libtorch (set PYTORCH_LIBRARY_PATH to a CUDA libtorch 2.7.1 and PYTORCH_FLAVOR=cu128)");
             }
-            int id = name.contains(":") ? Integer.parseInt(name.substring(name.indexOf(':') + 1)) : 0;
+            int id = 0;
+            if (!name.equals("gpu")) {
+                try {
+                    id = name.startsWith("gpu:") ? Integer.parseInt(name.substring(4)) : -1;
+                } catch (NumberFormatException e) {
+                    id = -1;
+                }
+            }
+            if (id < 0) {
+                throw new DiffudaException("--device " + name + ": expected cpu, gpu or gpu:N");
+            }
+            if (id >= engine().getGpuCount()) {
+                throw new DiffudaException("--device " + name + ": libtorch sees " + engine().getGpuCount() + " GPU(s)");
+            }
             return Device.gpu(id);
         }
         throw new DiffudaException("--device " + name + ": expected cpu, gpu or gpu:N");

@@ -113,7 +113,7 @@ class CliTest {
         }
         Run nan = run("train-seg", "--data", sim, "--out", tmp.resolve("nan").toString(), "--iters", "1", "--lr", "NaN");
         assertEquals(2, nan.code());
-        assertTrue(nan.err().contains("--lr NaN"), nan.err());
+        assertTrue(nan.err().contains("'--lr': 'NaN' is not a finite number"), nan.err());
         assertFalse(Files.exists(tmp.resolve("nan")), "nothing written");
         Run diff = run("diffusion", "train", "--data", tmp.resolve("b/real/train").toString(), "--out", tmp.resolve("d").toString(),
                 "--iters", "2", "--size", "16x32");
@@ -181,6 +181,38 @@ class CliTest {
             Path b = f.startsWith("-") ? tmp.resolve("s2" + f) : tmp.resolve("s2").resolve(f);
             assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b), f);
         }
+    }
+
+    /** Out-of-range options, devices that are not there and unknown config keys: one line naming them, exit 2, nothing written. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "--batch|0|--batch", "--batch|-3|--batch", "--checkpoint-every|0|--checkpoint-every", "--width|0|--width",
+        "--threads|0|--threads", "--iters|x|--iters", "--lr|NaN|--lr", "--lr|-1|--lr", "--device|gpu|--device",
+        "--device|tpu|--device", "--device|gpu:x|--device", "--bogus|1|--bogus"})
+    void badOptionsAreOneLineAtParseTime(String option, String value, String named, @TempDir Path tmp) {
+        Path out = tmp.resolve("run");
+        Run r = run("train-seg", "--data", tmp.toString(), "--out", out.toString(), option, value);
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("diffuda: error: ") && r.err().contains(named), r.err());
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void configFilesWithUnknownKeysOrBrokenSyntaxAreRefused(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        Files.writeString(tmp.resolve("typo.yaml"), "itres: 3\n");
+        Run r = run("train-seg", "--config", tmp.resolve("typo.yaml").toString(), "--data", tmp.toString(), "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("unknown key 'itres' (did you mean 'iters'?)") && r.err().strip().lines().count() == 1, r.err());
+        Files.writeString(tmp.resolve("section.yaml"), "train-seg:\n  batchsize: 4\n");
+        r = run("train-seg", "--config", tmp.resolve("section.yaml").toString(), "--data", tmp.toString(), "--out", out.toString());
+        assertTrue(r.code() == 2 && r.err().contains("'train-seg.batchsize'"), r.err());
+        Files.writeString(tmp.resolve("broken.yaml"), "iters: [3\n  - x: :\n");
+        r = run("train-seg", "--config", tmp.resolve("broken.yaml").toString(), "--data", tmp.toString(), "--out", out.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("diffuda: error: --config ") && r.err().strip().lines().count() == 1, r.err());
+        assertFalse(Files.exists(out), "nothing written");
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.diffuda.diffusion;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -197,5 +198,26 @@ class SchedulerTest {
         assertEquals(Math.sqrt(a), s.addNoise(x0, eps, 500).getFloat(0, 0), 1e-6);
         NDArray perSample = s.noise().addNoise(x0, eps, new int[] {0, 999});
         assertEquals(Math.sqrt(s.noise().alphaCumprod(999)), perSample.getFloat(1, 2), 1e-6);
+    }
+
+    /**
+     * diffusers computes the DDPM step's scalars in float32 (tensors of alphas_cumprod); near t = 0,
+     * 1 − ᾱ_t/ᾱ_{t−1} cancels, and double arithmetic moved the variance and x₀ coefficient by 1e-4
+     * relative — enough to change diffusers' own full-loop reference sums.
+     */
+    @Test
+    void ddpmStepScalarsUseFloat32ArithmeticAsDiffusers() {
+        DdpmScheduler s = new DdpmScheduler(SchedulerConfig.ddpm());
+        s.setTimesteps(1000);
+        for (int t : new int[] {1, 2, 500, 999}) {
+            float a = (float) s.noise().alphaCumprod(t), ap = (float) s.noise().alphaCumprod(t - 1);
+            float beta = 1f - a / ap;
+            float expected = Math.max((1f - ap) / (1f - a) * beta, 1e-20f);
+            assertEquals(expected, (float) s.variance(t), 0f, "variance at t = " + t);
+            double inDouble = (1 - (double) ap) / (1 - (double) a) * (1 - (double) a / ap);
+            if (t == 1) {
+                assertTrue(Math.abs(inDouble - expected) / expected > 1e-5, "the case the float32 rule is about");
+            }
+        }
     }
 }

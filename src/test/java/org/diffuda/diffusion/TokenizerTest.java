@@ -46,4 +46,19 @@ class TokenizerTest {
         Map<String, Integer> bytes = Map.of();
         assertTrue(bytes.isEmpty());
     }
+
+    /** Case mapping must not follow the JVM's locale: Turkish maps "I" to a dotless "ı". */
+    @Test
+    void lowerCasingIgnoresTheDefaultLocale() {
+        ClipTokenizer t = ClipTokenizer.forCorpus(List.of("driving in snow", "in the city"), 16);
+        int[] root = t.encode("DRIVING IN SNOW");
+        java.util.Locale before = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+            assertArrayEquals(root, t.encode("DRIVING IN SNOW"));
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+        assertArrayEquals(t.encode("driving in snow"), root);
+    }
 }

@@ -52,6 +52,12 @@ public final class CLIPTextModel extends Module {
         return encode(Tensors.create(m, flat, new Shape(n, l)), training);
     }
 
+    /** transformers' CLIP checkpoints (SD-1.x text_encoder) carry the position-id buffer; it is arange(77). */
+    @Override
+    public boolean ignoredOnLoad(String key) {
+        return key.equals("text_model.embeddings.position_ids");
+    }
+
     @Override
     public NDList forward(NDList inputs, boolean training) {
         return new NDList(encode(inputs.head(), training));

@@ -71,12 +71,16 @@ public final class DdpmScheduler extends BaseScheduler {
         return prev >= 0 ? noise.alphaCumprod(prev) : 1.0;
     }
 
-    /** Σ_t: the posterior variance β̃_t (fixed_small) or β_t (fixed_large), as diffusers' _get_variance. */
+    /**
+     * Σ_t: the posterior variance β̃_t (fixed_small) or β_t (fixed_large), as diffusers' _get_variance —
+     * in float32, as there: 1 − ᾱ_t/ᾱ_{t−1} cancels near t = 0, where double arithmetic moved the
+     * result by 1e-4 relative.
+     */
     @Override
     public double variance(int t) {
-        double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
-        double currentBeta = 1 - a / ap;
-        double v = Math.max((1 - ap) / (1 - a) * currentBeta, 1e-20);
+        float a = (float) noise.alphaCumprod(t), ap = (float) alphaProdPrev(t);
+        float currentBeta = 1f - a / ap;
+        float v = Math.max((1f - ap) / (1f - a) * currentBeta, 1e-20f);
         return switch (config.varianceType()) {
             case "fixed_small" -> v;
             case "fixed_large" -> currentBeta;
@@ -85,16 +89,16 @@ public final class DdpmScheduler extends BaseScheduler {
         };
     }
 
-    /** μθ(x_t, t) and x̂₀: the mean of x_{t−1} before noise is added. */
+    /** μθ(x_t, t) and x̂₀: the mean of x_{t−1} before noise is added (coefficients in float32, as diffusers). */
     @Override
     public StepOutput mean(NDArray modelOutput, int t, NDArray sample) {
-        double a = noise.alphaCumprod(t), ap = alphaProdPrev(t);
-        double b = 1 - a, bp = 1 - ap, curAlpha = a / ap, curBeta = 1 - curAlpha;
+        float a = (float) noise.alphaCumprod(t), ap = (float) alphaProdPrev(t);
+        float b = 1f - a, bp = 1f - ap, curAlpha = a / ap, curBeta = 1f - curAlpha;
         NDArray x0 = Scheduler.x0AndEps(config.predictionType(), modelOutput, sample, a)[0];
         if (config.clipSample()) {
             x0 = x0.clip(-config.clipSampleRange(), config.clipSampleRange());
         }
-        double c0 = (float) (Math.sqrt(ap) * curBeta / b), ct = (float) (Math.sqrt(curAlpha) * bp / b);
+        float c0 = (float) Math.sqrt(ap) * curBeta / b, ct = (float) Math.sqrt(curAlpha) * bp / b;
         return new StepOutput(Tensors.mul(x0, c0).add(Tensors.mul(sample, ct)), x0);
     }
 

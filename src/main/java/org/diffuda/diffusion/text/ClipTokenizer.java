@@ -131,7 +131,7 @@ public final class ClipTokenizer {
      * next free one. The text encoder's token embedding must grow to {@link #vocabSize()}.
      */
     public int addToken(String token) {
-        String t = token.toLowerCase();
+        String t = token.toLowerCase(java.util.Locale.ROOT);
         if (!vocab.containsKey(t)) {
             vocab.put(t, vocab.size());
         }
@@ -143,7 +143,7 @@ public final class ClipTokenizer {
 
     /** BPE token strings of a text (no special tokens). */
     public List<String> tokenize(String text) {
-        String clean = text.strip().replaceAll("\\s+", " ").toLowerCase();
+        String clean = text.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
         List<String> out = new ArrayList<>();
         for (String piece : splitAdded(clean)) {
             if (added.contains(piece)) {
@@ -296,7 +296,7 @@ public final class ClipTokenizer {
         List<String> merges = new ArrayList<>();
         java.util.Set<String> words = new java.util.TreeSet<>();
         for (String t : texts) {
-            Matcher m = PAT.matcher(t.toLowerCase());
+            Matcher m = PAT.matcher(t.toLowerCase(java.util.Locale.ROOT));
             while (m.find()) {
                 words.add(m.group());
             }

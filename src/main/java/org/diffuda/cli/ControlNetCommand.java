@@ -31,6 +31,8 @@ public final class ControlNetCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--pipeline", defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
         Path pipeline;
+        @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
+        String variant;
         @Option(names = "--data", split = ",", defaultValue = "runs/bench-data/real/train",
                 description = "Labelled datasets (default: ${DEFAULT-VALUE}).")
         List<String> data;
@@ -63,7 +65,7 @@ public final class ControlNetCommand implements Runnable {
             DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                     "condDropout", 0.0);
             long t0 = System.nanoTime();
-            Path cn = ControlNetTraining.train(pipeline, ds, out, new ControlNetTraining.Config(prompt, condition, null, t),
+            Path cn = ControlNetTraining.train(pipeline, variant, ds, out, new ControlNetTraining.Config(prompt, condition, null, t),
                     common.seed, bad);
             CommonOptions.writeEffective(spec, out);
             System.out.printf("controlnet written to %s in %.1f s%n", cn, (System.nanoTime() - t0) / 1e9);

@@ -27,6 +27,8 @@ public final class FinetuneCommand implements Runnable {
     CommonOptions common;
     @Option(names = "--pipeline", defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
     Path pipeline;
+    @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
+    String variant;
     @Option(names = "--data", required = true,
             description = "A captioned folder (metadata.jsonl with file_name, text) or an image dataset with --prompt.")
     String data;
@@ -80,7 +82,7 @@ public final class FinetuneCommand implements Runnable {
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                 "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
         long t0 = System.nanoTime();
-        Path p = Finetuning.train(pipeline, ex, out, t, trainTextEncoder, common.seed);
+        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed);
         CommonOptions.writeEffective(spec, out);
         System.out.printf("fine-tuned pipeline written to %s in %.1f s%n", p, (System.nanoTime() - t0) / 1e9);
     }

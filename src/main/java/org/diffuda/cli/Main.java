@@ -58,6 +58,15 @@ public final class Main implements Runnable {
         while (!(e instanceof DiffudaException) && e.getCause() != null && e.getCause() != e) {
             e = e.getCause();
         }
+        if (!(e instanceof DiffudaException)) {
+            // an I/O failure anywhere (disk full, a read-only or missing folder) is the environment's, not a bug
+            for (Throwable c = ex; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                if (c instanceof java.io.IOException io) {
+                    e = new DiffudaException("I/O: " + org.diffuda.util.AtomicFiles.ioReason(io), io);
+                    break;
+                }
+            }
+        }
         if (e instanceof DiffudaException) {
             err.println("diffuda: error: " + org.diffuda.util.Json.firstLine(e.getMessage()));
             if (verbose) {

@@ -67,6 +67,8 @@ public final class PriorCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--model", defaultValue = "models/prior", description = "Pipeline folder (default: ${DEFAULT-VALUE}).")
         Path model;
+        @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
+        String variant;
         @Option(names = "--prompt", required = true, description = "Prompt; repeat for several rows.")
         List<String> prompts;
         @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "4", description = "Images per prompt.")
@@ -83,7 +85,7 @@ public final class PriorCommand implements Runnable {
         @Override
         public void run() {
             try (NDManager m = Engines.engine().newBaseManager()) {
-                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
+                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m, variant);
                 List<String> all = new ArrayList<>();
                 for (String pr : prompts) {
                     for (int i = 0; i < n; i++) {
@@ -110,6 +112,8 @@ public final class PriorCommand implements Runnable {
         CommonOptions common;
         @Option(names = "--model", defaultValue = "models/prior")
         Path model;
+        @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
+        String variant;
         @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "The captioned corpus.")
         Path data;
         @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "24", description = "Samples per prompt.")
@@ -126,7 +130,7 @@ public final class PriorCommand implements Runnable {
         @Override
         public void run() {
             try (NDManager m = Engines.engine().newBaseManager()) {
-                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
+                PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m, variant);
                 int[] size = TextToImage.imageSize(p);
                 int h = size[0], w = size[1];
                 var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, h, w);

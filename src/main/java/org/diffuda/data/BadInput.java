@@ -9,6 +9,7 @@ public final class BadInput {
     private static final Logger LOG = LoggerFactory.getLogger(BadInput.class);
     private final boolean skip;
     private final AtomicInteger skipped = new AtomicInteger();
+    private final java.util.Set<java.nio.file.Path> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public BadInput(boolean skip) {
         this.skip = skip;
@@ -26,8 +27,11 @@ public final class BadInput {
         if (!skip) {
             throw e;
         }
-        skipped.incrementAndGet();
-        LOG.warn("skipped bad input: {}", e.getMessage());
+        // a file is counted (and warned about) once, however often a sampler draws it
+        if (e.file() == null || seen.add(e.file())) {
+            skipped.incrementAndGet();
+            LOG.warn("skipped bad input: {}", e.getMessage());
+        }
     }
 
     public int skipped() {

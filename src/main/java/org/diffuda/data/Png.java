@@ -20,6 +20,50 @@ import org.diffuda.util.DiffudaException;
 public final class Png {
     private Png() {}
 
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
+    /**
+     * Width and height from a PNG's header, checking what can be checked without decoding: the
+     * signature, an IHDR chunk first, and the IEND chunk last (a truncated or half-copied file
+     * lacks it). Reads 33 bytes from the start and 12 from the end.
+     */
+    public static int[] checkHeader(Path p) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p, java.nio.file.StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < 8 + 25 + 12) {
+                throw new DataException(p, "not a PNG (" + size + " bytes)");
+            }
+            java.nio.ByteBuffer head = java.nio.ByteBuffer.allocate(33);
+            while (head.hasRemaining() && ch.read(head, head.position()) > 0) {
+                // fill
+            }
+            byte[] h = head.array();
+            if (!java.util.Arrays.equals(java.util.Arrays.copyOf(h, 8), SIGNATURE)) {
+                throw new DataException(p, "not a PNG (bad signature)");
+            }
+            if (h[12] != 'I' || h[13] != 'H' || h[14] != 'D' || h[15] != 'R') {
+                throw new DataException(p, "not a PNG (no IHDR chunk first)");
+            }
+            int w = java.nio.ByteBuffer.wrap(h, 16, 4).getInt(), ht = java.nio.ByteBuffer.wrap(h, 20, 4).getInt();
+            if (w <= 0 || ht <= 0) {
+                throw new DataException(p, "PNG header says " + w + "x" + ht);
+            }
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate(12);
+            while (tail.hasRemaining() && ch.read(tail, size - 12 + tail.position()) > 0) {
+                // fill
+            }
+            if (!java.util.Arrays.equals(tail.array(), IEND)) {
+                throw new DataException(p, "truncated PNG (no IEND chunk at the end)");
+            }
+            return new int[] {w, ht};
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new DataException(p, "file not found");
+        } catch (IOException e) {
+            throw new DataException(p, "cannot read: " + org.diffuda.util.Json.firstLine(e.getMessage()));
+        }
+    }
+
     public static BufferedImage read(Path p) {
         if (!Files.isRegularFile(p)) {
             throw new DataException(p, "file not found");

@@ -107,9 +107,27 @@ public final class Readers {
         return finish(name, out, mapping, band, root);
     }
 
+    /**
+     * Adds an (image, label) pair after the checks that need no decoding — both files there, both
+     * PNG headers whole (signature, IHDR, IEND), the same size — so a broken file fails (or, with
+     * --skip-bad, is left out and counted once) before training, not when a batch happens to draw it.
+     */
     private static void add(List<PairedFileDataset.Entry> out, String id, Path img, Path label, BadInput bad) {
         if (label != null && !Files.isRegularFile(label)) {
             bad.report(new DataException(label, "missing label file for image " + img.getFileName()));
+            return;
+        }
+        try {
+            int[] size = Png.checkHeader(img);
+            if (label != null) {
+                int[] ls = Png.checkHeader(label);
+                if (ls[0] != size[0] || ls[1] != size[1]) {
+                    throw new DataException(label, "label is " + ls[0] + "x" + ls[1] + " but its image " + img.getFileName()
+                            + " is " + size[0] + "x" + size[1]);
+                }
+            }
+        } catch (DataException e) {
+            bad.report(e);
             return;
         }
         out.add(new PairedFileDataset.Entry(id, img, label));

@@ -1,7 +1,6 @@
 package org.diffuda.util;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -54,7 +53,8 @@ public final class AtomicFiles {
                 deleteRecursively(tmp);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing " + target + ": " + e.getMessage(), e);
+            // disk full, permissions, a file where a folder should be: the user's to fix, one line
+            throw new DiffudaException("cannot write " + target + ": " + ioReason(e), e);
         }
     }
 
@@ -104,7 +104,7 @@ public final class AtomicFiles {
             }
             return Files.exists(abs);
         } catch (IOException e) {
-            throw new UncheckedIOException("recovering " + target + ": " + e.getMessage(), e);
+            throw new DiffudaException("cannot recover " + target + ": " + ioReason(e), e);
         }
     }
 
@@ -122,6 +122,15 @@ public final class AtomicFiles {
 
     private static Path sibling(Path abs, String kind, long pid) {
         return abs.resolveSibling("." + abs.getFileName() + "." + kind + "-" + pid);
+    }
+
+    /** "No space left on device", "Not a directory (/x/y)", ... from an I/O failure. */
+    public static String ioReason(IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String r = f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+            return r + (f.getFile() != null ? " (" + f.getFile() + ")" : "");
+        }
+        return e.getMessage() != null ? Json.firstLine(e.getMessage()) : e.getClass().getSimpleName();
     }
 
     private static void move(Path from, Path to) throws IOException {

@@ -69,6 +69,47 @@ public class PipelineIoTest {
         }
     }
 
+    /** Large checkpoints come sharded (weight_map index) and as fp16 variants; both load as diffusers loads them. */
+    @Test
+    void shardedWeightsAndVariantsLoad(@TempDir Path tmp) throws Exception {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = tiny(m);
+            Path sd = tmp.resolve("sd");
+            PipelineFolder.save(sd, p, false);
+            // the U-Net only as an fp16 variant
+            Path unet = sd.resolve("unet");
+            PipelineFolder.save(tmp.resolve("half"), p, true);
+            Files.delete(unet.resolve("diffusion_pytorch_model.safetensors"));
+            Files.copy(tmp.resolve("half/unet/diffusion_pytorch_model.safetensors"), unet.resolve("diffusion_pytorch_model.fp16.safetensors"));
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> PipelineFolder.load(sd, m));
+            assertTrue(e.getMessage().contains("--variant fp16"), e.getMessage());
+            // the VAE in two shards with a diffusers index (fp16 variant naming)
+            Path vae = sd.resolve("vae");
+            var all = org.diffuda.nn.Safetensors.read(vae.resolve("diffusion_pytorch_model.safetensors")).tensors();
+            Files.delete(vae.resolve("diffusion_pytorch_model.safetensors"));
+            java.util.Map<String, org.diffuda.nn.Safetensors.Tensor> a = new java.util.TreeMap<>(), b = new java.util.TreeMap<>();
+            StringBuilder map = new StringBuilder();
+            int i = 0;
+            for (var en : all.entrySet()) {
+                String shard = i++ % 2 == 0 ? "diffusion_pytorch_model.fp16-00001-of-00002.safetensors"
+                        : "diffusion_pytorch_model.fp16-00002-of-00002.safetensors";
+                (shard.contains("00001") ? a : b).put(en.getKey(), en.getValue());
+                map.append(map.length() == 0 ? "" : ",").append('"').append(en.getKey()).append("\":\"").append(shard).append('"');
+            }
+            org.diffuda.nn.Safetensors.write(vae.resolve("diffusion_pytorch_model.fp16-00001-of-00002.safetensors"), a, java.util.Map.of());
+            org.diffuda.nn.Safetensors.write(vae.resolve("diffusion_pytorch_model.fp16-00002-of-00002.safetensors"), b, java.util.Map.of());
+            Files.writeString(vae.resolve("diffusion_pytorch_model.safetensors.index.fp16.json"),
+                    "{\"metadata\": {\"total_size\": 0}, \"weight_map\": {" + map + "}}");
+            // the text encoder keeps only its full-precision file: a variant falls back to nothing, so give it one too
+            Files.copy(sd.resolve("text_encoder/model.safetensors"), sd.resolve("text_encoder/model.fp16.safetensors"));
+            Files.copy(sd.resolve("controlnet/diffusion_pytorch_model.safetensors"), sd.resolve("controlnet/diffusion_pytorch_model.fp16.safetensors"));
+            PipelineFolder.StableDiffusion q = PipelineFolder.load(sd, m, "fp16");
+            same(p.vae(), q.vae(), 0);
+            same(p.unet(), q.unet(), 1e-3f);
+            same(p.textEncoder(), q.textEncoder(), 0);
+        }
+    }
+
     static void same(ai.djl.nn.Block a, ai.djl.nn.Block b, float tol) {
         var sa = StateDict.of(a);
         var sb = StateDict.of(b);

@@ -61,4 +61,16 @@ class TokenizerTest {
         }
         assertArrayEquals(t.encode("driving in snow"), root);
     }
+
+    /** transformers' CLIPTokenizer without ftfy: control and zero-width characters go, NFC, Unicode spaces, CJK split. */
+    @Test
+    void textCleaningFollowsClipsBasicTokenizer() {
+        assertEquals("café night 东 京", ClipTokenizer.clean("  Cafe\u0301\u200B\tNIGHT\u00A0东京\u0007 "));
+        assertEquals("ab", ClipTokenizer.clean("a\u200Bb"), "zero-width space (Cf) dropped");
+        assertEquals("a b", ClipTokenizer.clean("a\u2003b"), "em space (Zs) is a space");
+        assertEquals("", ClipTokenizer.clean("\u0000\uFFFD "));
+        ClipTokenizer t = ClipTokenizer.forCorpus(List.of("café at night", "东京"), 16);
+        assertEquals(t.tokenize("café"), t.tokenize("Cafe\u0301"), "NFD and NFC spell the same word");
+        assertEquals(t.tokenize("东 京"), t.tokenize("东京"), "each ideograph is its own word");
+    }
 }

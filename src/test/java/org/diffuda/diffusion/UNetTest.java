@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class UNetTest {
     static final UNet2DConfig TINY = new UNet2DConfig("UNet2DModel", 16, 3, 3, List.of("DownBlock2D", "AttnDownBlock2D"),
-            List.of("AttnUpBlock2D", "UpBlock2D"), List.of(16, 32), 1, 16, 8, 1e-5, true, 0, 0.0);
+            List.of("AttnUpBlock2D", "UpBlock2D"), List.of(16, 32), 1, 16, 8, 1e-5, true, 0, 0.0, 1);
 
     @Test
     void unet2dKeysFollowDiffusers() {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class SemanticGradientGuidanceTest {
     static final SegModelConfig SEG = new SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);
     static final UNet2DConfig UNET = new UNet2DConfig("UNet2DModel", 16, 3, 3, List.of("DownBlock2D", "DownBlock2D"),
-            List.of("UpBlock2D", "UpBlock2D"), List.of(16, 32), 1, 16, 8, 1e-5, true, 0, 0.0);
+            List.of("UpBlock2D", "UpBlock2D"), List.of(16, 32), 1, 16, 8, 1e-5, true, 0, 0.0, 1);
 
     /** Left half road (0), right half car (13), a band of ignore (255) in the middle. */
     static NDArray labels(NDManager m) {

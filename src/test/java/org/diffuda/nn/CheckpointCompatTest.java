@@ -52,6 +52,33 @@ class CheckpointCompatTest {
         }
     }
 
+    /** pooler_output = the final state at the first end-of-text token (CLIP pads with that token too). */
+    @Test
+    void clipPooledOutputIsTheEosState() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            CLIPTextModel t = new CLIPTextModel(CLIPTextConfig.small(40, 38, 39)).init(m, Generator.of(1, "a"));
+            int[][] ids = new int[3][16];
+            int[] eosAt = {2, 5, 15};
+            for (int i = 0; i < 3; i++) {
+                java.util.Arrays.fill(ids[i], 39);
+                ids[i][0] = 38;
+                for (int j = 1; j < eosAt[i]; j++) {
+                    ids[i][j] = 1 + (i + j) % 30;
+                }
+            }
+            long[] flat = java.util.Arrays.stream(ids).flatMapToInt(java.util.Arrays::stream).asLongStream().toArray();
+            ai.djl.ndarray.NDArray idArray = Tensors.create(m, flat, new ai.djl.ndarray.types.Shape(3, 16));
+            ai.djl.ndarray.NDList out = t.encodeWithPooled(idArray, false);
+            float[] h = out.get(0).toFloatArray(), p = out.get(1).toFloatArray();
+            assertEquals(3 * 64, p.length);
+            for (int i = 0; i < 3; i++) {
+                for (int d = 0; d < 64; d++) {
+                    assertEquals(h[(i * 16 + eosAt[i]) * 64 + d], p[i * 64 + d], 0f, "image " + i + " dim " + d);
+                }
+            }
+        }
+    }
+
     @Test
     void pre014AttentionNamesAreRenamedOnLoad() {
         try (NDManager m = Engines.engine().newBaseManager()) {

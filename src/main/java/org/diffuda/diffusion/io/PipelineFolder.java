@@ -71,6 +71,14 @@ public final class PipelineFolder {
     }
 
     public static StableDiffusion load(Path dir, NDManager m) {
+        return load(dir, m, null);
+    }
+
+    /**
+     * @param variant null for the full-precision weights, or a diffusers variant such as "fp16"
+     *                ({@code diffusion_pytorch_model.fp16.safetensors}, {@code model.fp16.safetensors})
+     */
+    public static StableDiffusion load(Path dir, NDManager m, String variant) {
         JsonNode index = readJson(dir.resolve("model_index.json"));
         for (String c : List.of("unet", "vae", "text_encoder", "tokenizer", "scheduler")) {
             if (!index.has(c)) {
@@ -79,23 +87,27 @@ public final class PipelineFolder {
         }
         UNet2DConditionConfig uc = config(dir.resolve("unet"), UNet2DConditionConfig.class);
         UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
-        loadWeights(dir.resolve("unet"), unet, DIFFUSERS_WEIGHTS);
+        loadWeights(dir.resolve("unet"), unet, DIFFUSERS_WEIGHTS, variant);
         AutoencoderKL vae = new AutoencoderKL(config(dir.resolve("vae"), AutoencoderKLConfig.class)).init(m);
-        loadWeights(dir.resolve("vae"), vae, DIFFUSERS_WEIGHTS);
+        loadWeights(dir.resolve("vae"), vae, DIFFUSERS_WEIGHTS, variant);
         CLIPTextModel text = new CLIPTextModel(config(dir.resolve("text_encoder"), CLIPTextConfig.class)).init(m);
-        loadWeights(dir.resolve("text_encoder"), text, TRANSFORMERS_WEIGHTS);
+        loadWeights(dir.resolve("text_encoder"), text, TRANSFORMERS_WEIGHTS, variant);
         ClipTokenizer tok = ClipTokenizer.load(dir.resolve("tokenizer"));
         SchedulerConfig sc = config(dir.resolve("scheduler"), "scheduler_config.json", SchedulerConfig.class);
         ControlNetModel cn = null;
         if (index.has("controlnet") && Files.isDirectory(dir.resolve("controlnet"))) {
-            cn = loadControlNet(dir.resolve("controlnet"), m);
+            cn = loadControlNet(dir.resolve("controlnet"), m, variant);
         }
         return new StableDiffusion(unet, vae, text, tok, sc, cn);
     }
 
     public static ControlNetModel loadControlNet(Path dir, NDManager m) {
+        return loadControlNet(dir, m, null);
+    }
+
+    public static ControlNetModel loadControlNet(Path dir, NDManager m, String variant) {
         ControlNetModel cn = new ControlNetModel(config(dir, UNet2DConditionConfig.class)).init(m);
-        loadWeights(dir, cn, DIFFUSERS_WEIGHTS);
+        loadWeights(dir, cn, DIFFUSERS_WEIGHTS, variant);
         return cn;
     }
 
@@ -126,11 +138,53 @@ public final class PipelineFolder {
     }
 
     public static void loadWeights(Path dir, Block model, String weightsFile) {
-        Path f = dir.resolve(weightsFile);
-        if (!Files.isRegularFile(f)) {
-            throw new DataException(dir, "no " + weightsFile + " (sharded checkpoints are not supported yet)");
+        loadWeights(dir, model, weightsFile, null);
+    }
+
+    /**
+     * A component's weights: {@code NAME[.VARIANT].safetensors}, or — sharded, as large checkpoints
+     * are saved — the shards listed by {@code NAME.safetensors.index[.VARIANT].json}'s weight_map.
+     */
+    public static void loadWeights(Path dir, Block model, String weightsFile, String variant) {
+        StateDict.load(model, readWeights(dir, weightsFile, variant), dir.resolve(weightsFile).toString());
+    }
+
+    static Map<String, Safetensors.Tensor> readWeights(Path dir, String weightsFile, String variant) {
+        String stem = weightsFile.substring(0, weightsFile.length() - ".safetensors".length());
+        String single = variant == null ? weightsFile : stem + "." + variant + ".safetensors";
+        String indexName = weightsFile + ".index" + (variant == null ? "" : "." + variant) + ".json";
+        Path f = dir.resolve(single);
+        if (Files.isRegularFile(f)) {
+            return Safetensors.read(f).tensors();
         }
-        StateDict.load(model, Safetensors.read(f).tensors(), f.toString());
+        Path index = dir.resolve(indexName);
+        if (!Files.isRegularFile(index)) {
+            String hint = variant == null && Files.isRegularFile(dir.resolve(stem + ".fp16.safetensors"))
+                    ? " (an fp16 variant is there: --variant fp16)" : "";
+            throw new DataException(dir, "no " + single + " and no " + indexName + hint);
+        }
+        JsonNode map = readJson(index).get("weight_map");
+        if (map == null || !map.isObject()) {
+            throw new DataException(index, "no \"weight_map\" object");
+        }
+        Map<String, java.util.List<String>> byShard = new java.util.TreeMap<>();
+        map.fields().forEachRemaining(e -> byShard.computeIfAbsent(e.getValue().asText(), k -> new java.util.ArrayList<>()).add(e.getKey()));
+        Map<String, Safetensors.Tensor> all = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, java.util.List<String>> e : byShard.entrySet()) {
+            Path shard = dir.resolve(e.getKey()).normalize();
+            if (!shard.getParent().equals(dir.normalize()) || !Files.isRegularFile(shard)) {
+                throw new DataException(index, "shard '" + e.getKey() + "' is not a file beside the index");
+            }
+            Map<String, Safetensors.Tensor> t = Safetensors.read(shard).tensors();
+            for (String k : e.getValue()) {
+                Safetensors.Tensor x = t.get(k);
+                if (x == null) {
+                    throw new DataException(shard, "has no tensor " + k + " (the index puts it there)");
+                }
+                all.put(k, x);
+            }
+        }
+        return all;
     }
 
     public static <T> T config(Path dir, Class<T> type) {
@@ -142,7 +196,7 @@ public final class PipelineFolder {
         if (!Files.isRegularFile(p)) {
             throw new DataException(p, "missing component config");
         }
-        return Json.readFile(p, type);
+        return org.diffuda.util.Configs.read(p, type);
     }
 
     static JsonNode readJson(Path p) {

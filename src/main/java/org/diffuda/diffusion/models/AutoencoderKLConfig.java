@@ -17,6 +17,11 @@ public record AutoencoderKLConfig(
         @JsonProperty("sample_size") int sampleSize,
         @JsonProperty("scaling_factor") double scalingFactor) {
 
+    /** diffusers' AutoencoderKL.__init__ defaults, for fields a config.json leaves out. */
+    public static AutoencoderKLConfig referenceDefaults() {
+        return new AutoencoderKLConfig("AutoencoderKL", 3, 3, 4, List.of(64), 1, 32, 32, 0.18215);
+    }
+
     public static AutoencoderKLConfig sd15() {
         return new AutoencoderKLConfig("AutoencoderKL", 3, 3, 4, List.of(128, 256, 512, 512), 2, 32, 512, 0.18215);
     }

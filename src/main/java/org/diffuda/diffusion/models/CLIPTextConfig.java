@@ -22,6 +22,12 @@ public record CLIPTextConfig(
         @JsonProperty("pad_token_id") int padTokenId) {
 
     /** SD-1.x's text encoder: the ViT-L/14 CLIP text tower. */
+    /** transformers' CLIPTextConfig defaults, for fields a config.json leaves out. */
+    public static CLIPTextConfig referenceDefaults() {
+        return new CLIPTextConfig(List.of("CLIPTextModel"), "clip_text_model", 49408, 512, 2048, 12, 8, 77, "quick_gelu",
+                1e-5, 49406, 49407, 1);
+    }
+
     public static CLIPTextConfig sd15() {
         return new CLIPTextConfig(List.of("CLIPTextModel"), "clip_text_model", 49408, 768, 3072, 12, 12, 77, "quick_gelu",
                 1e-5, 49406, 49407, 49407);

@@ -52,6 +52,26 @@ public final class CLIPTextModel extends Module {
         return encode(Tensors.create(m, flat, new Shape(n, l)), training);
     }
 
+    /**
+     * transformers' pooler_output: the final state at each sequence's end-of-text token — the first
+     * position holding eos_token_id (the argmax of the ids for configs whose eos_token_id is the
+     * legacy 2, as transformers does). {@code hidden} (N, L, D), {@code ids} (N, L) int64 → (N, D).
+     */
+    public NDArray pooled(NDArray hidden, NDArray ids) {
+        NDArray eos = config.eosTokenId() == 2
+                ? ids.argMax(1)
+                : ids.eq(Tensors.scalar(ids, config.eosTokenId())).toType(ai.djl.ndarray.types.DataType.INT32, false).argMax(1);
+        long n = hidden.getShape().get(0), d = hidden.getShape().get(2);
+        NDArray index = eos.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(n, 1, 1).broadcast(n, 1, d);
+        return hidden.gather(index, 1).reshape(n, d);
+    }
+
+    /** last_hidden_state and pooler_output, as transformers' CLIPTextModel returns them. */
+    public NDList encodeWithPooled(NDArray ids, boolean training) {
+        NDArray h = encode(ids, training);
+        return new NDList(h, pooled(h, ids));
+    }
+
     /** transformers' CLIP checkpoints (SD-1.x text_encoder) carry the position-id buffer; it is arange(77). */
     @Override
     public boolean ignoredOnLoad(String key) {

@@ -22,7 +22,7 @@ public final class SpatialAttention extends Module {
 
     public SpatialAttention(int channels, int headDim, int groups, float eps) {
         this.channels = channels;
-        this.heads = Math.max(1, channels / headDim);
+        this.heads = headDim <= 0 ? 1 : Math.max(1, channels / headDim); // 0: one head (attention_head_dim null)
         groupNorm = child("group_norm", new GroupNorm(groups, channels, eps));
         toQ = child("to_q", new Linear(channels, channels));
         toK = child("to_k", new Linear(channels, channels));

@@ -24,6 +24,19 @@ public record UNet2DConditionConfig(
         @JsonProperty("conditioning_channels") Integer conditioningChannels,
         @JsonProperty("conditioning_embedding_out_channels") List<Integer> conditioningEmbeddingOutChannels) {
 
+    /**
+     * diffusers' UNet2DConditionModel.__init__ defaults (sample_size, None there, taken as 64), and
+     * ControlNetModel's (conditioning_channels 3, embedding 16/32/96/256) when the file names that class.
+     */
+    public static UNet2DConditionConfig referenceDefaults(com.fasterxml.jackson.databind.JsonNode file) {
+        UNet2DConditionConfig u = new UNet2DConditionConfig("UNet2DConditionModel", 64, 4, 4,
+                List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
+                List.of("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
+                List.of(320, 640, 1280, 1280), 2, 8, 1280, 32, 1e-5, true, 0, null, null);
+        boolean controlNet = file.has("_class_name") && file.get("_class_name").asText().equals("ControlNetModel");
+        return controlNet ? u.asControlNet(3, List.of(16, 32, 96, 256)) : u;
+    }
+
     /** Stable Diffusion 1.5's unet/config.json (attention_head_dim 8 is the number of heads). */
     public static UNet2DConditionConfig sd15() {
         return new UNet2DConditionConfig("UNet2DConditionModel", 64, 4, 4,

@@ -33,12 +33,12 @@ public final class UNet2DModel extends Module implements Denoiser {
         int temb = ch.get(0) * 4;
         convIn = child("conv_in", Conv2d.same(c.inChannels(), ch.get(0), 3));
         timeEmbedding = child("time_embedding", new TimestepEmbedding(ch.get(0), temb));
-        downs.addAll(UNetBlocks.downs(ch, c.downBlockTypes(), t -> attention(t, c.attentionHeadDim()), temb, c.layersPerBlock(),
-                groups, eps, drop));
+        downs.addAll(UNetBlocks.downs(ch, c.downBlockTypes(), t -> attention(t, c.headDim()),
+                temb, c.layersPerBlock(), groups, eps, drop, c.downsamplePadding()));
         child("down_blocks", UNetBlocks.list(downs));
-        mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb, UNetBlocks.AttentionSpec.spatial(c.attentionHeadDim()),
+        mid = child("mid_block", new UNetBlocks.Mid(ch.get(ch.size() - 1), temb, UNetBlocks.AttentionSpec.spatial(c.headDim()),
                 groups, eps, drop));
-        ups.addAll(UNetBlocks.ups(ch, c.upBlockTypes(), t -> attention(t, c.attentionHeadDim()), temb, c.layersPerBlock(),
+        ups.addAll(UNetBlocks.ups(ch, c.upBlockTypes(), t -> attention(t, c.headDim()), temb, c.layersPerBlock(),
                 groups, eps, drop));
         child("up_blocks", UNetBlocks.list(ups));
         normOut = child("conv_norm_out", new GroupNorm(groups, ch.get(0), eps));

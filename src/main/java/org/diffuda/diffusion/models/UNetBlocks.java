@@ -48,6 +48,12 @@ public final class UNetBlocks {
 
         public Down(int in, int out, int temb, int layers, AttentionSpec att, boolean downsample, int groups, float eps,
                     float dropout) {
+            this(in, out, temb, layers, att, downsample, groups, eps, dropout, 1);
+        }
+
+        /** @param padding diffusers' downsample_padding: 1, or 0 = pad right/bottom by one, then a stride-2 conv */
+        public Down(int in, int out, int temb, int layers, AttentionSpec att, boolean downsample, int groups, float eps,
+                    float dropout, int padding) {
             for (int i = 0; i < layers; i++) {
                 resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, temb, groups, eps, dropout));
                 if (!att.kind().equals("none")) {
@@ -59,7 +65,7 @@ public final class UNetBlocks {
             }
             child("resnets", resnets);
             if (downsample) {
-                downsampler = Resample.down(out);
+                downsampler = padding == 0 ? Resample.downAsymmetric(out) : Resample.down(out);
                 child("downsamplers", new ModuleList().add(downsampler));
             } else {
                 downsampler = null;
@@ -191,10 +197,16 @@ public final class UNetBlocks {
      */
     static List<Down> downs(List<Integer> ch, List<String> types, java.util.function.Function<String, AttentionSpec> attention,
                             int temb, int layers, int groups, float eps, float dropout) {
+        return downs(ch, types, attention, temb, layers, groups, eps, dropout, 1);
+    }
+
+    static List<Down> downs(List<Integer> ch, List<String> types, java.util.function.Function<String, AttentionSpec> attention,
+                            int temb, int layers, int groups, float eps, float dropout, int padding) {
         List<Down> out = new ArrayList<>();
         int prev = ch.get(0);
         for (int i = 0; i < ch.size(); i++) {
-            out.add(new Down(prev, ch.get(i), temb, layers, attention.apply(types.get(i)), i < ch.size() - 1, groups, eps, dropout));
+            out.add(new Down(prev, ch.get(i), temb, layers, attention.apply(types.get(i)), i < ch.size() - 1, groups, eps, dropout,
+                    padding));
             prev = ch.get(i);
         }
         return out;

@@ -102,7 +102,7 @@ public final class PixelDdpm {
     }
 
     public static SchedulerConfig scheduler(Path dir) {
-        return Json.readFile(dir.resolve("scheduler/scheduler_config.json"), SchedulerConfig.class);
+        return org.diffuda.util.Configs.read(dir.resolve("scheduler/scheduler_config.json"), SchedulerConfig.class);
     }
 
     /** n images in [0, 1] at (h, w) with the given scheduler class and number of steps. */

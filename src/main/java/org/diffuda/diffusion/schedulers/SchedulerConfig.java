@@ -29,6 +29,15 @@ public record SchedulerConfig(
         @JsonProperty("lower_order_final") boolean lowerOrderFinal,
         @JsonProperty("final_sigmas_type") String finalSigmasType) {
 
+    /**
+     * Defaults for fields a scheduler_config.json leaves out: DDPMScheduler's, DDIMScheduler's and
+     * DPMSolverMultistepScheduler's __init__ defaults agree on every field diffuda reads (the
+     * file's _class_name is kept).
+     */
+    public static SchedulerConfig referenceDefaults() {
+        return ddpm();
+    }
+
     /** DDPM as in Ho et al. and Peng et al.: linear β 1e-4..0.02, T = 1000. */
     public static SchedulerConfig ddpm() {
         return new SchedulerConfig("DDPMScheduler", 1000, 1e-4, 0.02, "linear", "epsilon", true, 1.0, true, 0,

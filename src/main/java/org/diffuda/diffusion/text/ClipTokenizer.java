@@ -28,7 +28,57 @@ public final class ClipTokenizer {
     public static final String EOS = "<|endoftext|>";
     private static final Pattern PAT = Pattern.compile(
             "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
-            Pattern.CASE_INSENSITIVE);
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+", Pattern.UNICODE_CHARACTER_CLASS);
+
+    /**
+     * CLIP's text cleaning without ftfy, as transformers' CLIPTokenizer does it (its BasicTokenizer
+     * with accents kept and no punctuation split): NUL, U+FFFD and control/format characters
+     * (zero-width spaces, joiners) dropped; tabs, newlines and space separators become spaces; CJK
+     * ideographs stand alone; NFC normalisation; split on whitespace, lower-cased with no locale.
+     */
+    public static String clean(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        text.codePoints().forEach(cp -> {
+            if (cp == 0 || cp == 0xFFFD || isControl(cp)) {
+                return;
+            }
+            if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r' || Character.getType(cp) == Character.SPACE_SEPARATOR) {
+                sb.append(' ');
+            } else if (isCjk(cp)) {
+                sb.append(' ').appendCodePoint(cp).append(' ');
+            } else {
+                sb.appendCodePoint(cp);
+            }
+        });
+        String nfc = java.text.Normalizer.normalize(sb, java.text.Normalizer.Form.NFC).strip();
+        if (nfc.isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (String w : WHITESPACE.split(nfc)) {
+            if (!w.isEmpty()) {
+                out.append(out.length() == 0 ? "" : " ").append(w.toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return out.toString();
+    }
+
+    private static boolean isControl(int cp) {
+        if (cp == '\t' || cp == '\n' || cp == '\r') {
+            return false;
+        }
+        int t = Character.getType(cp);
+        return t == Character.CONTROL || t == Character.FORMAT || t == Character.SURROGATE || t == Character.PRIVATE_USE
+                || t == Character.UNASSIGNED;
+    }
+
+    /** The CJK Unified Ideograph blocks BERT's and CLIP's cleaning split on. */
+    private static boolean isCjk(int cp) {
+        return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x20000 && cp <= 0x2A6DF)
+                || (cp >= 0x2A700 && cp <= 0x2B73F) || (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF)
+                || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
+    }
 
     private final Map<String, Integer> vocab;
     private final Map<String, Integer> mergeRanks = new HashMap<>();
@@ -143,7 +193,7 @@ public final class ClipTokenizer {
 
     /** BPE token strings of a text (no special tokens). */
     public List<String> tokenize(String text) {
-        String clean = text.strip().replaceAll("\\s+", " ").toLowerCase(java.util.Locale.ROOT);
+        String clean = clean(text);
         List<String> out = new ArrayList<>();
         for (String piece : splitAdded(clean)) {
             if (added.contains(piece)) {
@@ -296,7 +346,7 @@ public final class ClipTokenizer {
         List<String> merges = new ArrayList<>();
         java.util.Set<String> words = new java.util.TreeSet<>();
         for (String t : texts) {
-            Matcher m = PAT.matcher(t.toLowerCase(java.util.Locale.ROOT));
+            Matcher m = PAT.matcher(clean(t));
             while (m.find()) {
                 words.add(m.group());
             }

@@ -47,7 +47,8 @@ public final class ControlNetTraining {
 
     private ControlNetTraining() {}
 
-    public static Path train(Path pipelineDir, List<Dataset> data, Path out, Config c, long seed, BadInput bad) {
+    /** @param variant weights variant of the base pipeline (null: full precision) */
+    public static Path train(Path pipelineDir, String variant, List<Dataset> data, Path out, Config c, long seed, BadInput bad) {
         LayoutCondition.check(c.condition());
         for (Dataset d : data) {
             if (!d.labelled()) {
@@ -55,7 +56,7 @@ public final class ControlNetTraining {
             }
         }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
-            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m);
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
             int down = LatentCodec.downsampling(p.vae());
             List<Integer> emb = c.embedding() != null ? c.embedding() : defaultEmbedding(down);
             if (1 << (emb.size() - 1) != down) {

@@ -30,10 +30,11 @@ public final class Finetuning {
 
     private Finetuning() {}
 
-    public static Path train(Path pipelineDir, Examples data, Path out, DiffusionTrainConfig c, boolean trainTextEncoder,
-                             long seed) {
+    /** @param variant weights variant of the base pipeline (null: full precision) */
+    public static Path train(Path pipelineDir, String variant, Examples data, Path out, DiffusionTrainConfig c,
+                             boolean trainTextEncoder, long seed) {
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
-            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m);
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
             int[] size = TextToImage.imageSize(p);
             int n = data.images().size();
             List<float[]> images = new ArrayList<>();

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Throws broken files and options at the CLI. Every case must end with a non-zero exit, exactly
+# one line on stderr naming the file or option at fault, and no output folder left behind.
+# Usage: scripts/bad-input.sh   (builds the jar through bin/diffuda if needed; ~1 min)
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+D="$here/bin/diffuda"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export DIFFUDA_JAVA_OPTS="${DIFFUDA_JAVA_OPTS:--Xmx2g -XX:MaxDirectMemorySize=2g}"
+
+"$D" benchmark make --out "$work/b" --size 32x64 --sim-train 4 --real-train 4 --real-val 2 --condition-train 2 \
+  --condition-val 2 --prior-scenes 4 --prior-objects 2 > /dev/null 2> "$work/make.err" || { cat "$work/make.err"; exit 1; }
+sim="$work/b/sim/train"
+
+# a copy of a good dataset with one file broken by $2 (a shell snippet run on file $1)
+broken() { # NAME FILE-IN-DATASET SNIPPET
+  rm -rf "$work/$1"; cp -r "$sim" "$work/$1"; local f="$work/$1/$2"; eval "$3"
+}
+first="$(cd "$sim/images" && ls | head -1)"
+broken trunc "labels/$first" 'head -c 60 "$f" > "$f.t" && mv "$f.t" "$f"'
+broken notpng "images/$first" 'echo "not an image" > "$f"'
+broken nolabel "labels/$first" 'rm "$f"'
+# a label of another size: a valid 1x1 grey PNG
+broken size "labels/$first" 'printf "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x00\x00\x00\x00:~\x9bU\x00\x00\x00\nIDATx\x9cc\x00\x01\x00\x00\x05\x00\x01\r\n-\xb4\x00\x00\x00\x00IEND\xaeB\x60\x82" > "$f"'
+
+# configs
+printf 'itres: 3\n' > "$work/typo.yaml"
+printf 'iters: [3\n  - x: :\n' > "$work/broken.yaml"
+printf 'train-seg:\n  batchsize: 4\n' > "$work/section.yaml"
+
+# checkpoints: copies of the shipped prior with a broken U-Net file
+mkprior() { rm -rf "$work/$1"; cp -r "$here/models/prior" "$work/$1"; }
+st="unet/diffusion_pytorch_model.safetensors"
+mkprior p-trunc; head -c 1000 "$work/p-trunc/$st" > "$work/x" && mv "$work/x" "$work/p-trunc/$st"
+mkprior p-header; printf '\x30\x00\x00\x00\x00\x00\x00\x00{"w":{"shape":[2],"data_offsets":[0,8]}}       ' > "$work/p-header/$st"
+mkprior p-overflow; printf '\x48\x00\x00\x00\x00\x00\x00\x00{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}' > "$work/p-overflow/$st"
+mkprior p-noconfig; rm "$work/p-noconfig/unet/config.json"
+mkprior p-fp16; mv "$work/p-fp16/$st" "$work/p-fp16/unet/diffusion_pytorch_model.fp16.safetensors"
+touch "$work/afile"
+
+n=0; failed=0
+check() { # NEEDLE OUTDIR ARGS...
+  local needle="$1" out="$2"; shift 2
+  n=$((n + 1))
+  "$D" "$@" > "$work/stdout" 2> "$work/stderr"
+  local rc=$? lines; lines=$(grep -c '' "$work/stderr")
+  local why=""
+  [ $rc -ne 0 ] || why="exit 0"
+  [ "$lines" -eq 1 ] || why="$why; $lines stderr lines"
+  grep -qF -- "$needle" "$work/stderr" || why="$why; does not name '$needle'"
+  [ -z "$out" ] || [ ! -e "$out" ] || why="$why; left $out behind"
+  if [ -n "$why" ]; then
+    failed=$((failed + 1))
+    echo "FAIL: diffuda $*: ${why#; }"; sed 's/^/    /' "$work/stderr" | head -5
+  fi
+}
+o="$work/out"
+# options
+check "--batch" "$o" train-seg --data "$sim" --out "$o" --batch 0
+check "--batch" "$o" train-seg --data "$sim" --out "$o" --batch -3
+check "--iters" "$o" train-seg --data "$sim" --out "$o" --iters x
+check "--checkpoint-every" "$o" train-seg --data "$sim" --out "$o" --checkpoint-every 0
+check "--width" "$o" train-seg --data "$sim" --out "$o" --width 0
+check "--threads" "$o" train-seg --data "$sim" --out "$o" --threads 0
+check "--lr" "$o" train-seg --data "$sim" --out "$o" --lr NaN
+check "--lr" "$o" train-seg --data "$sim" --out "$o" --lr -1
+check "--device" "$o" train-seg --data "$sim" --out "$o" --device gpu
+check "--device" "$o" train-seg --data "$sim" --out "$o" --device tpu
+check "--bogus" "$o" train-seg --data "$sim" --out "$o" --bogus
+check "--window" "" evaluate --model "$work/nomodel" --data "$sim" --window 0
+check "--size" "$o" benchmark make --out "$o" --size 64by128
+check "--caption-dropout" "$o" finetune --data "$sim" --out "$o" --caption-dropout 2
+check "--steps" "" prior sample --model "$here/models/prior" --steps 0 --out "$o/x.png"
+# configs
+check "itres" "$o" train-seg --config "$work/typo.yaml" --data "$sim" --out "$o"
+check "broken.yaml" "$o" train-seg --config "$work/broken.yaml" --data "$sim" --out "$o"
+check "train-seg.batchsize" "$o" train-seg --config "$work/section.yaml" --data "$sim" --out "$o"
+check "nowhere.yaml" "$o" train-seg --config "$work/nowhere.yaml" --data "$sim" --out "$o"
+# data
+check "labels/$first" "$o" train-seg --data "$work/trunc" --out "$o" --iters 1
+check "images/$first" "$o" train-seg --data "$work/notpng" --out "$o" --iters 1
+check "labels/$first" "$o" train-seg --data "$work/nolabel" --out "$o" --iters 1
+check "labels/$first" "$o" train-seg --data "$work/size" --out "$o" --iters 1
+check "nowhere" "$o" train-seg --data "$work/nowhere" --out "$o"
+check "kitti" "$o" train-seg --data "kitti:$work/b" --out "$o"
+check "afile" "" train-seg --data "$sim" --out "$work/afile/run" --iters 1
+# checkpoints
+check "$st" "$o" prior sample --model "$work/p-trunc" --out "$o/x.png"
+check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --out "$o/x.png"
+check "more bytes than a file can hold" "$o" prior sample --model "$work/p-overflow" --out "$o/x.png"
+check "unet/config.json" "$o" prior sample --model "$work/p-noconfig" --out "$o/x.png"
+check "--variant fp16" "$o" prior sample --model "$work/p-fp16" --out "$o/x.png"
+
+echo "bad-input: $((n - failed)) of $n cases refused in one line naming the culprit"
+[ $failed -eq 0 ]

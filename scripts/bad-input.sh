@@ -33,8 +33,15 @@ printf 'train-seg:\n  batchsize: 4\n' > "$work/section.yaml"
 mkprior() { rm -rf "$work/$1"; cp -r "$here/models/prior" "$work/$1"; }
 st="unet/diffusion_pytorch_model.safetensors"
 mkprior p-trunc; head -c 1000 "$work/p-trunc/$st" > "$work/x" && mv "$work/x" "$work/p-trunc/$st"
-mkprior p-header; printf '\x30\x00\x00\x00\x00\x00\x00\x00{"w":{"shape":[2],"data_offsets":[0,8]}}       ' > "$work/p-header/$st"
-mkprior p-overflow; printf '\x48\x00\x00\x00\x00\x00\x00\x00{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}' > "$work/p-overflow/$st"
+# a safetensors file: 8-byte little-endian header length, the JSON header, then N zero data bytes
+safetensors() { # FILE HEADER N
+  local len=${#2} i
+  { for i in 0 1 2 3 4 5 6 7; do printf "\\x$(printf %02x $(( (len >> (8 * i)) & 255 )))"; done
+    printf '%s' "$2"; head -c "$3" /dev/zero; } > "$1"
+}
+mkprior p-header; safetensors "$work/p-header/$st" '{"w":{"shape":[2],"data_offsets":[0,8]}}' 8
+mkprior p-overflow; safetensors "$work/p-overflow/$st" '{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}' 8
+mkprior p-shared; safetensors "$work/p-shared/$st" '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}' 12
 mkprior p-noconfig; rm "$work/p-noconfig/unet/config.json"
 mkprior p-fp16; mv "$work/p-fp16/$st" "$work/p-fp16/unet/diffusion_pytorch_model.fp16.safetensors"
 touch "$work/afile"
@@ -86,11 +93,12 @@ check "nowhere" "$o" train-seg --data "$work/nowhere" --out "$o"
 check "kitti" "$o" train-seg --data "kitti:$work/b" --out "$o"
 check "afile" "" train-seg --data "$sim" --out "$work/afile/run" --iters 1
 # checkpoints
-check "$st" "$o" prior sample --model "$work/p-trunc" --out "$o/x.png"
-check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --out "$o/x.png"
-check "more bytes than a file can hold" "$o" prior sample --model "$work/p-overflow" --out "$o/x.png"
-check "unet/config.json" "$o" prior sample --model "$work/p-noconfig" --out "$o/x.png"
-check "--variant fp16" "$o" prior sample --model "$work/p-fp16" --out "$o/x.png"
+check "$st" "$o" prior sample --model "$work/p-trunc" --prompt "a photo of a car" --out "$o/x.png"
+check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --prompt "a photo of a car" --out "$o/x.png"
+check "more bytes than a file can hold" "$o" prior sample --model "$work/p-overflow" --prompt "a photo of a car" --out "$o/x.png"
+check "share bytes" "$o" prior sample --model "$work/p-shared" --prompt "a photo of a car" --out "$o/x.png"
+check "unet/config.json" "$o" prior sample --model "$work/p-noconfig" --prompt "a photo of a car" --out "$o/x.png"
+check "--variant fp16" "$o" prior sample --model "$work/p-fp16" --prompt "a photo of a car" --out "$o/x.png"
 
 echo "bad-input: $((n - failed)) of $n cases refused in one line naming the culprit"
 [ $failed -eq 0 ]

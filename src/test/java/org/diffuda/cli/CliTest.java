@@ -198,6 +198,18 @@ class CliTest {
         assertFalse(Files.exists(out), "nothing written");
     }
 
+    /** An I/O failure on the output side (here: --out below a regular file) is one line naming the path, not an internal error. */
+    @Test
+    void outputFailuresAreOneLine(@TempDir Path tmp) throws Exception {
+        Run made = run(tinyBench(tmp.resolve("b")));
+        assertEquals(0, made.code(), made.err());
+        Files.writeString(tmp.resolve("afile"), "x");
+        Run r = run("train-seg", "--data", tmp.resolve("b/sim/train").toString(), "--out", tmp.resolve("afile/run").toString(),
+                "--iters", "1", "--batch", "2", "--width", "8");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("diffuda: error: ") && r.err().contains("afile") && r.err().strip().lines().count() == 1, r.err());
+    }
+
     @Test
     void configFilesWithUnknownKeysOrBrokenSyntaxAreRefused(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");

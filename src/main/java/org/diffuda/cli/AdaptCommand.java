@@ -12,7 +12,11 @@ import org.diffuda.methods.sggptl.Arrangement;
 import org.diffuda.methods.sggptl.SggPtl;
 import org.diffuda.methods.sggptl.SggPtlAblation;
 import org.diffuda.methods.sggptl.SggPtlConfig;
+import java.util.List;
 import org.diffuda.segmentation.Baselines;
+import org.diffuda.segmentation.TrainConfig;
+import org.diffuda.uda.SelfTraining;
+import org.diffuda.uda.UdaConfig;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Progress;
 import picocli.CommandLine.Command;
@@ -22,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
-        subcommands = {AdaptCommand.SggPtlCommand.class})
+        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class})
 public final class AdaptCommand implements Runnable {
     @Override
     public void run() {
@@ -138,6 +142,85 @@ public final class AdaptCommand implements Runnable {
 
         static String fmt(org.diffuda.segmentation.EvalResult e) {
             return e == null ? "-" : String.format("%.2f", e.miou19());
+        }
+    }
+
+    @Command(name = "daformer", mixinStandardHelpOptions = true,
+            description = "DAFormer self-training (EMA teacher, pseudo-labels, ClassMix, strong augmentation, RCS): labelled source + unlabelled target.")
+    public static final class DaformerCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset(s), comma-separated (default: DATA/sim/train).", split = ",")
+        List<String> source;
+        @Option(names = "--target", description = "Unlabelled target image set(s), comma-separated (default: DATA/real/train).", split = ",")
+        List<String> target;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real/val; 'none' to skip).")
+        String val;
+        @Option(names = "--out", defaultValue = "runs/daformer", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
+        boolean resume;
+        @Option(names = "--alpha", converter = Ranges.Probability.class, description = "EMA teacher decay (default: 0.999; 0: teacher = student).")
+        Double alpha;
+        @Option(names = "--pseudo-threshold", converter = Ranges.Probability.class, description = "Confidence threshold of the pseudo-label weight (default: 0.968).")
+        Double pseudoThreshold;
+        @Option(names = "--rcs-temperature", converter = Ranges.NonNegativeReal.class, description = "Rare Class Sampling temperature (default: 0.01; 0: off).")
+        Double rcsTemperature;
+        @Option(names = "--no-classmix", description = "Ablation: the target image alone with its pseudo-labels.")
+        boolean noClassMix;
+        @Option(names = "--no-jitter", description = "Ablation: no colour jitter on the mixed images.")
+        boolean noJitter;
+        @Option(names = "--no-blur", description = "Ablation: no Gaussian blur on the mixed images.")
+        boolean noBlur;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            boolean embedded = source == null || target == null || val == null;
+            if (embedded) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            UdaConfig base = seg.profile.equals("daformer") ? UdaConfig.daformer() : UdaConfig.embedded();
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            TrainConfig t = seg.train();
+            if (seg.profile.equals("small") && seg.iters == null) {
+                t = t.withIterations(base.train().iterations());
+            }
+            o.put("train", t);
+            if (alpha != null) {
+                o.put("alpha", alpha);
+            }
+            if (pseudoThreshold != null) {
+                o.put("pseudo_threshold", pseudoThreshold);
+            }
+            if (rcsTemperature != null) {
+                o.put("rcs_temperature", rcsTemperature);
+            }
+            o.put("class_mix", !noClassMix);
+            o.put("color_jitter", !noJitter);
+            o.put("blur", !noBlur);
+            UdaConfig c = org.diffuda.util.Configs.with(base, o);
+            List<String> src = source != null ? source : List.of(data.resolve("sim/train").toString());
+            List<String> tgt = target != null ? target : List.of(data.resolve("real/train").toString());
+            String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
+            CommonOptions.writeEffective(spec, out);
+            SelfTraining.Outcome r = SelfTraining.run(new SelfTraining.Spec(src, tgt, v, out, seg.model(), c, common.seed, seg.eval(),
+                    resume, new BadInput(common.skipBad)));
+            if (r.eval() != null) {
+                System.out.printf("DAFormer (student, last iteration): mIoU19 %.2f  mIoU16 %.2f  mIoU13 %.2f%n", r.eval().miou19(),
+                        r.eval().miou16(), r.eval().miou13());
+            }
+            System.out.println("metrics: " + out.resolve("metrics.json"));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
         }
     }
 }

@@ -1,0 +1,192 @@
+package org.diffuda.uda;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Batch;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.data.Loader;
+import org.diffuda.data.Sample;
+import org.diffuda.segmentation.EvalResult;
+import org.diffuda.segmentation.Evaluator;
+import org.diffuda.segmentation.Losses;
+import org.diffuda.segmentation.SegTrainer;
+import org.diffuda.segmentation.models.SegModelConfig;
+import org.diffuda.segmentation.models.SegModels;
+import org.diffuda.segmentation.models.Segmenter;
+import org.diffuda.training.Checkpoint;
+import org.diffuda.training.Trainer;
+import org.diffuda.util.DiffudaException;
+import org.diffuda.util.Engines;
+import org.diffuda.util.Generator;
+import org.diffuda.util.Json;
+import org.diffuda.util.RunLock;
+
+/**
+ * The UDA self-training engine (DAFormer's iteration), over any {@link Segmenter}:
+ * <ol>
+ *   <li>the EMA teacher moves toward the student (α_t = min(1 − 1/(t + 1), α));</li>
+ *   <li>supervised cross-entropy on a source batch (drawn by Rare Class Sampling when on);</li>
+ *   <li>pseudo-labels of the teacher on the clean target batch, one confidence weight per batch;</li>
+ *   <li>ClassMix of source onto target, strong colour jitter and blur on the mixed images;</li>
+ *   <li>weighted cross-entropy of the student on the mixed batch; one AdamW step for both losses.</li>
+ * </ol>
+ * The student is what is evaluated and saved; the last iteration is reported (no checkpoint is
+ * picked with target labels). Teacher and student are checkpointed, so a resumed run is exact.
+ */
+public final class SelfTraining {
+    private final Segmenter student;
+    private final Teacher teacher;
+    private final UdaConfig cfg;
+    private final long seed;
+
+    public SelfTraining(Segmenter student, Segmenter teacherModel, UdaConfig cfg, long seed) {
+        this.student = student;
+        this.teacher = new Teacher(teacherModel, cfg.alpha());
+        this.cfg = cfg;
+        this.seed = seed;
+    }
+
+    public Teacher teacher() {
+        return teacher;
+    }
+
+    /** Trains; checkpoints into {@code ckptDir} and resumes from it. */
+    public Trainer.Result train(List<Dataset> source, List<Dataset> target, Path ckptDir, Object runConfig, BadInput bad,
+                                long stopAfter) {
+        SegTrainer seg = new SegTrainer(student, cfg.train(), seed);
+        Trainer trainer = new Trainer("daformer", cfg.train().iterations(), seed)
+                .module("", student, null)
+                .module("teacher", teacher.model(), null)
+                .group("model", seg.optimizer(), seg.schedule())
+                .checkpoint(ckptDir, runConfig, cfg.train().checkpointEvery())
+                .stopAfter(stopAfter);
+        return trainer.run(new Step(source, target, bad));
+    }
+
+    private final class Step implements Trainer.Step {
+        private final List<Dataset> source;
+        private final List<Dataset> target;
+        private final BadInput bad;
+        private Loader src;
+        private Loader tgt;
+
+        Step(List<Dataset> source, List<Dataset> target, BadInput bad) {
+            this.source = source;
+            this.target = target;
+            this.bad = bad;
+        }
+
+        @Override
+        public void start(long iteration) {
+            Loader.Sampler sampler = cfg.rcsTemperature() > 0 && source.size() == 1
+                    ? ClassStats.of(source.get(0)).sampler(cfg.rcsTemperature(), cfg.rcsMinPixels())
+                    : Loader.epochSampler(source, seed);
+            int b = cfg.train().batchSize();
+            src = new Loader(source, sampler, b, SegTrainer.pipeline(cfg.train()), seed, iteration, 1, 4, bad);
+            tgt = new Loader(target, Loader.epochSampler(target, seed + 1), b, SegTrainer.pipeline(cfg.train()), seed + 1,
+                    iteration, 1, 4, bad);
+        }
+
+        @Override
+        public Map<String, Double> run(Trainer.Iteration it) {
+            NDManager m = it.manager();
+            teacher.update(student, it.index());
+            Batch sb = src.next(), tb = tgt.next();
+            NDArray xs = sb.images(m), ys = sb.labels(m), xt = tb.images(m);
+            double lossSource = it.backward(() -> Losses.crossEntropy(student.logits(xs, true), ys, null));
+            PseudoLabels pl = PseudoLabels.of(teacher.probabilities(xt), cfg.pseudoThreshold(), cfg.ignoreTop(), cfg.ignoreBottom());
+            java.util.Random rnd = it.generator("classmix").random();
+            ClassMix.Mixed mixed;
+            if (cfg.classMix()) {
+                List<int[]> labels = new ArrayList<>();
+                for (Sample s : sb.samples()) {
+                    labels.add(s.label());
+                }
+                mixed = ClassMix.mix(xs, ys, xt, pl, ClassMix.masks(labels, rnd));
+            } else {
+                mixed = ClassMix.none(xt, pl);
+            }
+            NDArray xm = StrongAugment.apply(mixed.images(), cfg.colorJitter(), cfg.blur(), it.generator("strong augment").random());
+            ClassMix.Mixed mx = mixed;
+            double lossMixed = it.backward("dropout:mixed", () -> Losses.crossEntropy(student.logits(xm, true), mx.labels(), mx.weights()));
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put("loss_source", lossSource);
+            out.put("loss_mixed", lossMixed);
+            out.put("confident", pl.confident());
+            return out;
+        }
+
+        @Override
+        public void close() {
+            if (src != null) {
+                src.close();
+            }
+            if (tgt != null) {
+                tgt.close();
+            }
+        }
+    }
+
+    /** One DAFormer run end to end: datasets, student and teacher, training, evaluation, metrics.json. */
+    public record Spec(List<String> source, List<String> target, String val, Path out, SegModelConfig model, UdaConfig cfg,
+                       long seed, Evaluator.Options eval, boolean resume, BadInput bad) {}
+
+    public record Outcome(Trainer.Result training, EvalResult eval, double seconds) {}
+
+    public static Outcome run(Spec s) {
+        try (RunLock lock = RunLock.acquire(s.out(), "--out")) {
+            Path ckpt = s.out().resolve("checkpoint");
+            Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
+            List<Dataset> src = new ArrayList<>(), tgt = new ArrayList<>();
+            for (String d : s.source()) {
+                Dataset ds = Datasets.open(d, s.bad());
+                if (!ds.labelled()) {
+                    throw new DiffudaException("--source " + d + ": has no labels (found no label folder)");
+                }
+                src.add(ds);
+            }
+            for (String d : s.target()) {
+                tgt.add(Datasets.open(d, s.bad()));
+            }
+            Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
+            long t0 = System.nanoTime();
+            try (NDManager manager = Engines.engine().newBaseManager()) {
+                Segmenter student = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
+                Segmenter teacherModel = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
+                Map<String, Object> config = new LinkedHashMap<>();
+                config.put("model", s.model());
+                config.put("uda", s.cfg());
+                config.put("seed", s.seed());
+                config.put("source", Datasets.describe(src));
+                config.put("target", Datasets.describe(tgt));
+                Trainer.Result res = new SelfTraining(student, teacherModel, s.cfg(), s.seed()).train(src, tgt, ckpt, config, s.bad(), 0);
+                Checkpoint.save(s.out().resolve("model"), config, student, null, null);
+                EvalResult ev = val == null ? null : Evaluator.evaluate(student, val, s.eval(), s.bad(), p -> {});
+                double secs = (System.nanoTime() - t0) / 1e9;
+                Map<String, Object> metrics = new LinkedHashMap<>();
+                metrics.put("method", "daformer");
+                metrics.put("source", s.source());
+                metrics.put("target", s.target());
+                metrics.put("val", s.val());
+                metrics.put("seed", s.seed());
+                metrics.put("seconds", secs);
+                metrics.put("iterations", s.cfg().train().iterations());
+                metrics.put("eval", ev);
+                metrics.put("history", res.history());
+                Files.createDirectories(s.out());
+                Json.writeFile(s.out().resolve("metrics.json"), metrics);
+                return new Outcome(res, ev, secs);
+            } catch (java.io.IOException e) {
+                throw new DiffudaException(s.out() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -171,6 +171,9 @@ public final class AdaptCommand implements Runnable {
         Double pseudoThreshold;
         @Option(names = "--rcs-temperature", converter = Ranges.NonNegativeReal.class, description = "Rare Class Sampling temperature (default: 0.01; 0: off).")
         Double rcsTemperature;
+        @Option(names = "--fd-lambda", converter = Ranges.NonNegativeReal.class,
+                description = "Weight of the ImageNet feature distance (default: 0.005 for --profile daformer, 0 embedded: no pretrained encoder).")
+        Double fdLambda;
         @Option(names = "--no-classmix", description = "Ablation: the target image alone with its pseudo-labels.")
         boolean noClassMix;
         @Option(names = "--no-jitter", description = "Ablation: no colour jitter on the mixed images.")
@@ -203,6 +206,9 @@ public final class AdaptCommand implements Runnable {
             }
             if (rcsTemperature != null) {
                 o.put("rcs_temperature", rcsTemperature);
+            }
+            if (fdLambda != null) {
+                o.put("fd_lambda", fdLambda);
             }
             o.put("class_mix", !noClassMix);
             o.put("color_jitter", !noJitter);

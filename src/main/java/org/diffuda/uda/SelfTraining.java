@@ -46,6 +46,7 @@ public final class SelfTraining {
     private final Teacher teacher;
     private final UdaConfig cfg;
     private final long seed;
+    private Segmenter initial; // frozen initial encoder for the feature distance, or null
 
     public SelfTraining(Segmenter student, Segmenter teacherModel, UdaConfig cfg, long seed) {
         this.student = student;
@@ -56,6 +57,13 @@ public final class SelfTraining {
 
     public Teacher teacher() {
         return teacher;
+    }
+
+    /** Turns the feature distance on against {@code frozenInitial} (a copy of the initial weights), when fd_lambda &gt; 0. */
+    public SelfTraining withFeatureDistance(Segmenter frozenInitial) {
+        this.initial = frozenInitial;
+        org.diffuda.nn.ParamNames.of(frozenInitial).values().forEach(p -> p.getArray().setRequiresGradient(false));
+        return this;
     }
 
     /** Trains; checkpoints into {@code ckptDir} and resumes from it. */
@@ -101,7 +109,19 @@ public final class SelfTraining {
             teacher.update(student, it.index());
             Batch sb = src.next(), tb = tgt.next();
             NDArray xs = sb.images(m), ys = sb.labels(m), xt = tb.images(m);
-            double lossSource = it.backward(() -> Losses.crossEntropy(student.logits(xs, true), ys, null));
+            double[] fd = {0};
+            double lossSource = it.backward(() -> {
+                if (initial == null || cfg.fdLambda() <= 0) {
+                    return Losses.crossEntropy(student.logits(xs, true), ys, null);
+                }
+                Segmenter.Output o = student.run(xs, true);
+                NDArray ce = Losses.crossEntropy(org.diffuda.nn.Ops.resize(o.logits(), xs.getShape().get(2), xs.getShape().get(3),
+                        org.diffuda.nn.Ops.BILINEAR), ys, null);
+                List<NDArray> frozen = initial.run(xs, false).features();
+                NDArray d = FeatureDistance.of(o.features().get(o.features().size() - 1), frozen.get(frozen.size() - 1), ys);
+                fd[0] = d.getFloat();
+                return ce.add(org.diffuda.nn.Tensors.mul(d, cfg.fdLambda()));
+            });
             PseudoLabels pl = PseudoLabels.of(teacher.probabilities(xt), cfg.pseudoThreshold(), cfg.ignoreTop(), cfg.ignoreBottom());
             java.util.Random rnd = it.generator("classmix").random();
             ClassMix.Mixed mixed;
@@ -121,6 +141,9 @@ public final class SelfTraining {
             out.put("loss_source", lossSource);
             out.put("loss_mixed", lossMixed);
             out.put("confident", pl.confident());
+            if (initial != null && cfg.fdLambda() > 0) {
+                out.put("feature_distance", fd[0]);
+            }
             return out;
         }
 
@@ -167,7 +190,11 @@ public final class SelfTraining {
                 config.put("seed", s.seed());
                 config.put("source", Datasets.describe(src));
                 config.put("target", Datasets.describe(tgt));
-                Trainer.Result res = new SelfTraining(student, teacherModel, s.cfg(), s.seed()).train(src, tgt, ckpt, config, s.bad(), 0);
+                SelfTraining st = new SelfTraining(student, teacherModel, s.cfg(), s.seed());
+                if (s.cfg().fdLambda() > 0) {
+                    st.withFeatureDistance(Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager)));
+                }
+                Trainer.Result res = st.train(src, tgt, ckpt, config, s.bad(), 0);
                 Checkpoint.save(s.out().resolve("model"), config, student, null, null);
                 EvalResult ev = val == null ? null : Evaluator.evaluate(student, val, s.eval(), s.bad(), p -> {});
                 double secs = (System.nanoTime() - t0) / 1e9;

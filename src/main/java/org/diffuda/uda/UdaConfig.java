@@ -20,6 +20,7 @@ import org.diffuda.util.Configs;
  * @param rcsTemperature Rare Class Sampling temperature T (≤ 0: off, source images uniform)
  * @param rcsMinPixels   a source image is eligible for class c when it holds this many pixels of c,
  *                       at 512×512 (scaled by the image's area)
+ * @param fdLambda       weight of the ImageNet feature distance on thing cells (0: off)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UdaConfig(
@@ -32,20 +33,22 @@ public record UdaConfig(
         @JsonProperty("color_jitter") boolean colorJitter,
         @JsonProperty("blur") boolean blur,
         @JsonProperty("rcs_temperature") double rcsTemperature,
-        @JsonProperty("rcs_min_pixels") int rcsMinPixels) {
+        @JsonProperty("rcs_min_pixels") int rcsMinPixels,
+        @JsonProperty("fd_lambda") double fdLambda) {
 
     /** DAFormer's real-scale recipe (MiT-B5 in the paper): 40k iterations, 512² crops, batch 2 + 2. */
     public static UdaConfig daformer() {
-        return new UdaConfig(TrainConfig.daformerReal(), 0.999, 0.968, 15, 120, true, true, true, 0.01, 3000);
+        return new UdaConfig(TrainConfig.daformerReal(), 0.999, 0.968, 15, 120, true, true, true, 0.01, 3000, 0.005);
     }
 
     /**
      * The embedded world: the same algorithm on 64×128 images — DAFormer's α, τ, mixing, jitter,
      * blur and RCS; the demo's optimiser and crops; no row masking (the embedded scenes have no
-     * ego-vehicle or rectification border).
+     * ego-vehicle or rectification border); no feature distance — the embedded segmenters start
+     * from random weights, and FD pulls toward the initial (ImageNet) encoder.
      */
     public static UdaConfig embedded() {
-        return new UdaConfig(TrainConfig.small().withIterations(3000), 0.999, 0.968, 0, 0, true, true, true, 0.01, 3000);
+        return new UdaConfig(TrainConfig.small().withIterations(3000), 0.999, 0.968, 0, 0, true, true, true, 0.01, 3000, 0);
     }
 
     public UdaConfig with(Object... nameValuePairs) {

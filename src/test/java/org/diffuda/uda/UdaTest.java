@@ -126,6 +126,24 @@ class UdaTest {
     }
 
     @Test
+    void featureDistanceCountsThingCellsOnlyAndIsZeroWithoutThem() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            // labels 2x4 -> a 1x2 feature grid of 2x2 cells: left cell all car (13, a thing), right cell road (0)
+            long[] l = {13, 13, 0, 0, 13, 13, 0, 0};
+            NDArray labels = Tensors.create(m, l, new Shape(1, 2, 4));
+            NDArray fs = Tensors.create(m, new float[] {3, 5, 0, 1}, new Shape(1, 2, 1, 2)); // channels x cells
+            NDArray fi = Tensors.create(m, new float[] {0, 1, 4, 1}, new Shape(1, 2, 1, 2));
+            // left cell: |(3, 0) - (0, 4)| = 5; the right cell is stuff and does not count
+            assertEquals(5f, FeatureDistance.of(fs, fi, labels).getFloat(), 1e-5f);
+            long[] stuff = {0, 0, 10, 10, 255, 255, 10, 10};
+            NDArray none = FeatureDistance.of(fs, fi, Tensors.create(m, stuff, new Shape(1, 2, 4)));
+            assertEquals(0f, none.getFloat(), "no thing cell: 0, not NaN");
+            long[] mixed = {13, 0, 0, 0, 13, 13, 0, 0}; // 3 of 4 car pixels = 75%: dominant
+            assertEquals(5f, FeatureDistance.of(fs, fi, Tensors.create(m, mixed, new Shape(1, 2, 4))).getFloat(), 1e-5f);
+        }
+    }
+
+    @Test
     void aResumedRunEndsAtTheSameWeights(@TempDir Path tmp) {
         Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
         Dataset src = Datasets.open(tmp.resolve("b/sim/train").toString(), BadInput.strict());

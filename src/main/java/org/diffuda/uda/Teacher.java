@@ -34,22 +34,28 @@ public final class Teacher {
         return Math.min(1 - 1.0 / (t + 1), alpha);
     }
 
+    /** (teacher, student) arrays, paired once: parameters are updated in place, so the pairs stay valid. */
+    private java.util.List<NDArray[]> pairs;
+    private Segmenter pairedWith;
+
     /** Before iteration t's losses: the teacher moves toward the student's current weights. */
     public void update(Segmenter student, long t) {
+        if (pairedWith != student) {
+            Map<String, Parameter> s = ParamNames.of(student);
+            pairs = new java.util.ArrayList<>();
+            ParamNames.of(model).forEach((k, p) -> pairs.add(new NDArray[] {p.getArray(), s.get(k).getArray()}));
+            pairedWith = student;
+        }
         double a = decay(t);
-        Map<String, Parameter> s = ParamNames.of(student);
-        NDManager any = s.values().iterator().next().getArray().getManager();
-        try (NDManager sub = any.newSubManager()) {
-            for (Map.Entry<String, Parameter> e : ParamNames.of(model).entrySet()) {
-                NDArray phi = e.getValue().getArray();
-                NDArray theta = s.get(e.getKey()).getArray();
+        try (NDManager sub = pairs.get(0)[1].getManager().newSubManager()) {
+            for (NDArray[] pr : pairs) {
                 if (a == 0) {
-                    Tensors.copyInto(phi, theta);
+                    Tensors.copyInto(pr[0], pr[1]);
                     continue;
                 }
-                NDArray d = theta.sub(phi); // φ += (1 − α)(θ − φ)
+                NDArray d = pr[1].sub(pr[0]); // φ += (1 − α)(θ − φ)
                 d.attach(sub);
-                phi.addi(Tensors.muli(d, 1 - a));
+                pr[0].addi(Tensors.muli(d, 1 - a));
             }
         }
     }

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
-        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class})
+        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class})
 public final class AdaptCommand implements Runnable {
     @Override
     public void run() {
@@ -165,21 +165,8 @@ public final class AdaptCommand implements Runnable {
         Path out;
         @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
         boolean resume;
-        @Option(names = "--alpha", converter = Ranges.Probability.class, description = "EMA teacher decay (default: 0.999; 0: teacher = student).")
-        Double alpha;
-        @Option(names = "--pseudo-threshold", converter = Ranges.Probability.class, description = "Confidence threshold of the pseudo-label weight (default: 0.968).")
-        Double pseudoThreshold;
-        @Option(names = "--rcs-temperature", converter = Ranges.NonNegativeReal.class, description = "Rare Class Sampling temperature (default: 0.01; 0: off).")
-        Double rcsTemperature;
-        @Option(names = "--fd-lambda", converter = Ranges.NonNegativeReal.class,
-                description = "Weight of the ImageNet feature distance (default: 0.005 for --profile daformer, 0 embedded: no pretrained encoder).")
-        Double fdLambda;
-        @Option(names = "--no-classmix", description = "Ablation: the target image alone with its pseudo-labels.")
-        boolean noClassMix;
-        @Option(names = "--no-jitter", description = "Ablation: no colour jitter on the mixed images.")
-        boolean noJitter;
-        @Option(names = "--no-blur", description = "Ablation: no Gaussian blur on the mixed images.")
-        boolean noBlur;
+        @Mixin
+        UdaOptions uda;
 
         @Spec
         CommandSpec spec;
@@ -191,29 +178,7 @@ public final class AdaptCommand implements Runnable {
             if (embedded) {
                 Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
             }
-            UdaConfig base = seg.profile.equals("daformer") ? UdaConfig.daformer() : UdaConfig.embedded();
-            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
-            TrainConfig t = seg.train();
-            if (seg.profile.equals("small") && seg.iters == null) {
-                t = t.withIterations(base.train().iterations());
-            }
-            o.put("train", t);
-            if (alpha != null) {
-                o.put("alpha", alpha);
-            }
-            if (pseudoThreshold != null) {
-                o.put("pseudo_threshold", pseudoThreshold);
-            }
-            if (rcsTemperature != null) {
-                o.put("rcs_temperature", rcsTemperature);
-            }
-            if (fdLambda != null) {
-                o.put("fd_lambda", fdLambda);
-            }
-            o.put("class_mix", !noClassMix);
-            o.put("color_jitter", !noJitter);
-            o.put("blur", !noBlur);
-            UdaConfig c = org.diffuda.util.Configs.with(base, o);
+            UdaConfig c = uda.config(seg);
             List<String> src = source != null ? source : List.of(data.resolve("sim/train").toString());
             List<String> tgt = target != null ? target : List.of(data.resolve("real/train").toString());
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
@@ -223,6 +188,85 @@ public final class AdaptCommand implements Runnable {
             if (r.eval() != null) {
                 System.out.printf("DAFormer (student, last iteration): mIoU19 %.2f  mIoU16 %.2f  mIoU13 %.2f%n", r.eval().miou19(),
                         r.eval().miou16(), r.eval().miou13());
+            }
+            System.out.println("metrics: " + out.resolve("metrics.json"));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+        }
+    }
+
+    @Command(name = "datum", mixinStandardHelpOptions = true,
+            description = "DATUM one-shot UDA: DreamBooth on one target image, a class-prompted synthetic target set, DAFormer on source + generated.")
+    public static final class DatumCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+        @Mixin
+        UdaOptions uda;
+        @Mixin
+        DatumOptions.Personalize personalize;
+        @Mixin
+        DatumOptions.Generate generate;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset(s), comma-separated (default: DATA/sim/train).", split = ",")
+        List<String> source;
+        @Option(names = "--target-image", description = "The one target image (PNG); repeat for several runs (default: picked from DATA/real/train by the seed).")
+        List<Path> targetImages;
+        @Option(names = "--target-images", converter = Ranges.Count.class, defaultValue = "1",
+                description = "With no --target-image: how many real/train images to pick, one run each (the paper: 3). Default: ${DEFAULT-VALUE}.")
+        int count;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real/val; 'none' to skip).")
+        String val;
+        @Option(names = "--base", defaultValue = "models/prior", description = "Text-to-image pipeline to personalise (default: ${DEFAULT-VALUE}).")
+        Path base;
+        @Option(names = "--variant", description = "Weights variant of --base, e.g. fp16.")
+        String variant;
+        @Option(names = "--dreambooth-lr", converter = Ranges.Positive.class, description = "DreamBooth's learning rate (embedded 1e-4, datum 5e-6).")
+        Double dreamboothLr;
+        @Option(names = "--one-shot-baseline", description = "Also run DAFormer with the one real image as the whole target set.")
+        boolean oneShot;
+        @Option(names = "--judge-samples", converter = Ranges.NonNegative.class, defaultValue = "10",
+                description = "Samples per class prompt for the personalisation judges (embedded benchmark only; 0: off). Default: ${DEFAULT-VALUE}.")
+        int judgeSamples;
+        @Option(names = "--out", defaultValue = "runs/datum", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the run in --out (every stage resumes where it stopped).")
+        boolean resume;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            boolean embedded = source == null || targetImages == null || val == null;
+            if (embedded) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            BadInput bad = new BadInput(common.skipBad);
+            UdaConfig c = uda.config(seg);
+            var db = personalize.config(dreamboothLr);
+            var g = generate.config(personalize.recipe);
+            List<String> src = source != null ? source : List.of(data.resolve("sim/train").toString());
+            String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
+            List<Path> imgs = targetImages != null ? targetImages
+                    : org.diffuda.methods.datum.Datum.pick(org.diffuda.data.Datasets.open(data.resolve("real/train").toString(), bad), count,
+                            common.seed);
+            Path bench = Files.isDirectory(data.resolve("prior")) && Files.isDirectory(data.resolve("sim/train")) ? data : null;
+            var s = new org.diffuda.methods.datum.Datum.Spec(src, imgs, v, out, base, variant, seg.model(), c, db, g, common.seed, seg.eval(),
+                    resume, oneShot, bench, judgeSamples, bad);
+            var results = org.diffuda.methods.datum.Datum.run(s);
+            CommonOptions.writeEffective(spec, out);
+            System.out.println();
+            for (var r : results) {
+                System.out.printf("%s: DATUM mIoU19 %s%s%n", r.image(), SggPtlCommand.fmt(r.datum()),
+                        r.oneShot() == null ? "" : "   one-shot DAFormer " + SggPtlCommand.fmt(r.oneShot()));
+                if (r.judge() != null) {
+                    System.out.printf("  generated set judged real: %.1f%%%n", 100 * ((Number) r.judge().get("generated_set_share_judged_real")).doubleValue());
+                }
             }
             System.out.println("metrics: " + out.resolve("metrics.json"));
             double secs = (System.nanoTime() - t0) / 1e9;

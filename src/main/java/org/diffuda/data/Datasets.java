@@ -10,6 +10,7 @@ import org.diffuda.util.DiffudaException;
  *   <li>{@code gta5:/data/gta5}, {@code synthia:/data/RAND_CITYSCAPES}</li>
  *   <li>{@code acdc:/data/acdc#night/val} (condition/split; condition may be all)</li>
  *   <li>{@code folder:/out/bench/real/val} or just {@code /out/bench/real/val}</li>
+ *   <li>one PNG file: a one-image unlabelled set (e.g. the one-shot target image)</li>
  * </ul>
  */
 public final class Datasets {
@@ -41,7 +42,7 @@ public final class Datasets {
                 }
                 yield Readers.acdc(root, cs[0], cs[1], bad);
             }
-            case "folder" -> Readers.folder(root, bad);
+            case "folder" -> java.nio.file.Files.isRegularFile(root) ? Readers.image(root, bad) : Readers.folder(root, bad);
             default -> throw new DiffudaException("dataset '" + spec
                     + "': unknown kind '" + kind + "' (cityscapes, gta5, synthia, acdc, folder)");
         };

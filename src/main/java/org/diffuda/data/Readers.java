@@ -90,6 +90,17 @@ public final class Readers {
                 Files.isDirectory(labels) ? labels : null, LabelMapping.TRAIN_IDS, 0, bad, root);
     }
 
+    /** One image file as an unlabelled one-image dataset (the one-shot target of DATUM and its baseline). */
+    public static PairedFileDataset image(Path file, BadInput bad) {
+        if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+            throw new DataException(file, "not a PNG file (a dataset is a folder, or one .png image)");
+        }
+        List<PairedFileDataset.Entry> out = new ArrayList<>();
+        String f = file.getFileName().toString();
+        add(out, f.substring(0, f.length() - 4), file, null, bad);
+        return finish(file.toString(), out, LabelMapping.TRAIN_IDS, 0, file);
+    }
+
     /** Two folders of same-named PNGs: images and train-id labels (e.g. --images DIR --labels DIR). */
     public static PairedFileDataset pairs(Path images, Path labels, BadInput bad) {
         return sameName(images.toString(), images, requireDir(labels, "labels"), LabelMapping.TRAIN_IDS, 0, bad, images);

@@ -34,22 +34,7 @@ public final class PriorJudge {
     public static Result run(PipelineFolder.StableDiffusion p, CaptionedImages corpus, List<String> classes, boolean byStyle,
                              List<String> prompts, int n, int steps, double guidance, int classifierIters, long seed, NDManager m) {
         int[] size = TextToImage.imageSize(p);
-        int h = size[0], w = size[1];
-        List<List<float[]>> perClass = new ArrayList<>();
-        for (String c : classes) {
-            List<float[]> imgs = new ArrayList<>();
-            for (int i = 0; i < corpus.size(); i++) {
-                String key = byStyle ? corpus.styles().get(i) : corpus.objects().get(i);
-                if (c.equals(key)) {
-                    imgs.add(corpus.images().get(i));
-                }
-            }
-            if (imgs.isEmpty()) {
-                throw new DiffudaException("the corpus has no images of '" + c + "'");
-            }
-            perClass.add(imgs);
-        }
-        DomainJudge judge = DomainJudge.train(perClass, h, w, classifierIters, seed, m);
+        DomainJudge judge = classifier(corpus, classes, byStyle, size[0], size[1], classifierIters, seed, m);
         Map<String, Object> r = new LinkedHashMap<>();
         List<NDArray> samples = new ArrayList<>();
         int correct = 0;
@@ -66,5 +51,25 @@ public final class PriorJudge {
         r.put("guidance", guidance);
         r.put("steps", steps);
         return new Result(r, samples);
+    }
+
+    /** A classifier of the corpus images of each class (by style, or by object), at h × w. */
+    public static DomainJudge classifier(CaptionedImages corpus, List<String> classes, boolean byStyle, int h, int w,
+                                         int classifierIters, long seed, NDManager m) {
+        List<List<float[]>> perClass = new ArrayList<>();
+        for (String c : classes) {
+            List<float[]> imgs = new ArrayList<>();
+            for (int i = 0; i < corpus.size(); i++) {
+                String key = byStyle ? corpus.styles().get(i) : corpus.objects().get(i);
+                if (c.equals(key)) {
+                    imgs.add(corpus.images().get(i));
+                }
+            }
+            if (imgs.isEmpty()) {
+                throw new DiffudaException("the corpus has no images of '" + c + "'");
+            }
+            perClass.add(imgs);
+        }
+        return DomainJudge.train(perClass, h, w, classifierIters, seed, m);
     }
 }

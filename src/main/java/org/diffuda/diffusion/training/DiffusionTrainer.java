@@ -138,7 +138,13 @@ public final class DiffusionTrainer {
             double loss = it.backward(() -> {
                 Conditioning cond = textEncoder == null || ex.tokens() == null ? Conditioning.NONE
                         : Conditioning.text(textEncoder.encode(it.manager(), ex.tokens(), trainText));
-                return denoiser.predict(xt, tf, cond, true).sub(target).square().mean();
+                NDArray err = denoiser.predict(xt, tf, cond, true).sub(target).square();
+                int k = ex.instances();
+                if (ex.priorWeight() <= 0 || k >= t.length) {
+                    return err.mean();
+                }
+                // DreamBooth's prior preservation: instance MSE + weight · class MSE
+                return err.get("0:" + k).mean().add(org.diffuda.nn.Tensors.mul(err.get(k + ":").mean(), (float) ex.priorWeight()));
             });
             return Map.of("loss", loss);
         }

@@ -17,7 +17,15 @@ import org.diffuda.util.Rng;
  * seed and k, so a resumed run sees what an uninterrupted one would.
  */
 public interface TrainingData extends AutoCloseable {
-    record Example(NDArray x0, int[][] tokens) {}
+    /**
+     * A batch: x₀, token ids, and for DreamBooth's prior preservation the number of leading
+     * {@code instances}; the rest are class examples whose loss is added with {@code priorWeight}.
+     */
+    record Example(NDArray x0, int[][] tokens, int instances, double priorWeight) {
+        public Example(NDArray x0, int[][] tokens) {
+            this(x0, tokens, (int) x0.getShape().get(0), 0);
+        }
+    }
 
     /** Positions the source at an iteration (0 or a resumed checkpoint's). */
     void start(long iteration);
@@ -126,5 +134,55 @@ public interface TrainingData extends AutoCloseable {
             }
             return new MirroredLatents(lat, tk, z.getShape().slice(1).getShape(), scale);
         }
+    }
+
+    /**
+     * DreamBooth's data (diffusers' train_dreambooth.py): each iteration a random crop of h × w
+     * from one instance image (CHW in [0, 1], ih × iw), encoded by the frozen VAE with a sample of
+     * q(z|x), captioned {@code instanceTokens}; with class images (prior preservation) one class
+     * image per iteration follows it in the batch, weighted {@code priorWeight}. Iteration k's
+     * crop and posterior noise depend only on the seed and k.
+     */
+    static TrainingData randomCrops(org.diffuda.diffusion.models.AutoencoderKL vae, float[] image, int ih, int iw, int h, int w,
+                                    int[] instanceTokens, List<float[]> classImages, int[] classTokens, double priorWeight,
+                                    long seed) {
+        if (ih < h || iw < w) {
+            throw new IllegalArgumentException("instance image " + ih + "x" + iw + " is smaller than the crop " + h + "x" + w);
+        }
+        return new TrainingData() {
+            long it;
+
+            @Override
+            public void start(long iteration) {
+                it = iteration;
+            }
+
+            @Override
+            public Example next(NDManager m) {
+                long k = it++;
+                Random r = Rng.random(seed, 0xDB00L, k);
+                int y = r.nextInt(ih - h + 1), x = r.nextInt(iw - w + 1);
+                int per = 3 * h * w;
+                boolean prior = classImages != null && !classImages.isEmpty();
+                int n = prior ? 2 : 1;
+                float[] px = new float[n * per];
+                for (int c = 0; c < 3; c++) {
+                    for (int yy = 0; yy < h; yy++) {
+                        System.arraycopy(image, c * ih * iw + (y + yy) * iw + x, px, c * h * w + yy * w, w);
+                    }
+                }
+                int[][] tk = prior ? new int[][] {instanceTokens, classTokens} : new int[][] {instanceTokens};
+                if (prior) {
+                    System.arraycopy(classImages.get((int) (k % classImages.size())), 0, px, per, per);
+                }
+                try (NDManager sub = m.newSubManager()) {
+                    NDArray xs = Tensors.create(sub, px, new ai.djl.ndarray.types.Shape(n, 3, h, w));
+                    NDArray z = org.diffuda.diffusion.pipelines.LatentCodec.encode(vae, xs,
+                            org.diffuda.util.Generator.of(seed, "dreambooth posterior", k));
+                    z.attach(m);
+                    return new Example(z, tk, 1, prior ? priorWeight : 0);
+                }
+            }
+        };
     }
 }

@@ -126,6 +126,13 @@ public final class Checkpoint {
         }
     }
 
+    /** The dotted keys where a saved configuration and {@code config} differ (numbers compared by value). */
+    public static List<String> differences(JsonNode saved, Object config) {
+        List<String> diff = new ArrayList<>();
+        differences("", saved, Json.MAPPER.valueToTree(config), diff);
+        return diff;
+    }
+
     private static void differences(String path, JsonNode a, JsonNode b, List<String> out) {
         if (a != null && b != null && a.isObject() && b.isObject()) {
             Set<String> keys = new TreeSet<>();

@@ -112,12 +112,11 @@ public final class Datum {
         cfg.put("generation", s.generation());
         cfg.put("seed", s.seed());
         Path f = s.out().resolve("datum.json");
-        JsonNode now = Json.MAPPER.valueToTree(cfg);
         if (Files.isRegularFile(f)) {
             if (!s.resume()) {
                 throw new DiffudaException("--out " + s.out() + ": holds an earlier DATUM run; pass --resume to continue it or choose another --out");
             }
-            if (!readTree(f).equals(now)) {
+            if (!org.diffuda.training.Checkpoint.differences(readTree(f), cfg).isEmpty()) {
                 throw new DiffudaException("--resume: " + f + " was written with another configuration; choose another --out");
             }
         } else {

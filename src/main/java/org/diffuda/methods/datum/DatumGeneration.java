@@ -71,8 +71,7 @@ public final class DatumGeneration {
             Path runCfg = out.resolve("generation.json");
             if (Files.isRegularFile(runCfg)) {
                 var before = Json.MAPPER.readTree(runCfg.toFile());
-                var now = Json.MAPPER.valueToTree(cfg);
-                if (!before.equals(now)) {
+                if (!org.diffuda.training.Checkpoint.differences(before, cfg).isEmpty()) {
                     throw new DiffudaException("--out " + out + ": holds images generated with another configuration ("
                             + runCfg + "); choose another --out");
                 }

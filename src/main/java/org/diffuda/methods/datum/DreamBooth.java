@@ -76,6 +76,15 @@ public final class DreamBooth {
             config.put("image", image.id());
             config.put("dreambooth", c);
             config.put("seed", seed);
+            Path record = out.resolve("dreambooth.json");
+            if (Files.isRegularFile(record)) {
+                JsonNode before = Json.MAPPER.readTree(record.toFile()).get("config");
+                if (before == null || !Checkpoint.differences(before, config).isEmpty()) {
+                    throw new DiffudaException("--out " + out + ": holds a personalisation with another configuration (" + record
+                            + "); choose another --out");
+                }
+            }
+            Json.writeFile(record, Map.of("config", config, "token_added", added));
             DiffusionTrainConfig tc = new DiffusionTrainConfig(c.steps(), 1, h, w, c.lr(), c.weightDecay(), c.clipNorm(), 0.0, 0.0,
                     0, c.checkpointEvery());
             TrainingData data = TrainingData.randomCrops(p.vae(), img.image(), img.height(), img.width(), h, w,
@@ -102,9 +111,9 @@ public final class DreamBooth {
                 ema.copyTo(p.unet()); // decay 0: the trained weights (DreamBooth keeps no EMA)
                 PipelineFolder.save(dir, p, false);
             }
-            Json.writeFile(out.resolve("dreambooth.json"), Map.of("config", config, "token_added", added,
-                    "token_ids", p.tokenizer().tokenize(c.token()).size()));
             return new Result(out.resolve("pipeline"), byStep, added);
+        } catch (java.io.IOException e) {
+            throw new DiffudaException(out + ": " + e.getMessage(), e);
         }
     }
 

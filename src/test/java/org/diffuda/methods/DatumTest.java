@@ -1,0 +1,151 @@
+package org.diffuda.methods;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.data.Fixtures;
+import org.diffuda.data.Sample;
+import org.diffuda.diffusion.PipelineIoTest;
+import org.diffuda.diffusion.io.PipelineFolder;
+import org.diffuda.diffusion.text.ClipTokenizer;
+import org.diffuda.methods.datum.DatumGeneration;
+import org.diffuda.methods.datum.DreamBooth;
+import org.diffuda.methods.datum.DreamBoothConfig;
+import org.diffuda.methods.datum.GenerationConfig;
+import org.diffuda.nn.ParamNames;
+import org.diffuda.util.DiffudaException;
+import org.diffuda.util.Engines;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DATUM's pieces: the rare token, one-image DreamBooth with save points and resume, class-cycled resumable generation. */
+public class DatumTest {
+    /** The tiny text-to-image pipeline of the IO tests (8×16 images), without its ControlNet, saved to {@code dir}. */
+    static Path tinyBase(Path dir) {
+        Engines.seed(5);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = PipelineIoTest.tiny(m);
+            PipelineFolder.save(dir, new PipelineFolder.StableDiffusion(p.unet(), p.vae(), p.textEncoder(), p.tokenizer(), p.scheduler(),
+                    null), false);
+        }
+        return dir;
+    }
+
+    static DreamBoothConfig tinyRecipe(int steps, List<Integer> saveAt) {
+        return DreamBoothConfig.embedded().with("steps", steps, "save_at", saveAt, "lr", 1e-3, "checkpoint_every", 2);
+    }
+
+    @Test
+    void rareTokenIsAddedOnceAsOneTokenAndRoundTripsThroughTheSavedTokenizer(@TempDir Path tmp) throws Exception {
+        Path base = tinyBase(tmp.resolve("base"));
+        ClipTokenizer before = ClipTokenizer.load(base.resolve("tokenizer"));
+        assertTrue(before.tokenize("sks").size() > 1, "the tiny vocabulary splits sks");
+        assertFalse(DreamBooth.ensureToken(before, "car"), "a word that is one token already is not added");
+        Fixtures.rgb(tmp.resolve("one.png"), 16, 32, 1);
+        Sample one = Datasets.open(tmp.resolve("one.png").toString(), new BadInput(false)).load(0);
+        GenerationConfig g = GenerationConfig.embedded().with("steps", 2, "batch", 2);
+        DreamBooth.Result r = DreamBooth.personalize(base, null, one, tinyRecipe(2, List.of()), g, tmp.resolve("db"), 0);
+        assertTrue(r.tokenAdded());
+        ClipTokenizer after = ClipTokenizer.load(r.pipeline().resolve("tokenizer"));
+        assertEquals(List.of("a</w>", "photo</w>", "of</w>", "a</w>", "sks", "car</w>"), after.tokenize("a photo of a sks car"));
+        assertEquals(before.vocabSize() + 1, after.vocabSize());
+        assertEquals(after.vocabSize() - 1, after.encode("sks")[1]);
+        assertFalse(DreamBooth.ensureToken(after, "sks"), "added once");
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(r.pipeline(), m);
+            assertEquals(after.vocabSize(), p.textEncoder().config().vocabSize());
+            assertEquals(after.vocabSize(), p.textEncoder().tokenEmbedding().getArray().getShape().get(0));
+        }
+    }
+
+    @Test
+    void dreamBoothWritesLoadablePipelinesAtItsSavePointsTrainsTheTextEncoderAndResumes(@TempDir Path tmp) throws Exception {
+        Path base = tinyBase(tmp.resolve("base"));
+        Fixtures.rgb(tmp.resolve("one.png"), 16, 32, 2);
+        Sample one = Datasets.open(tmp.resolve("one.png").toString(), new BadInput(false)).load(0);
+        GenerationConfig g = GenerationConfig.embedded().with("steps", 2, "batch", 2);
+        DreamBooth.Result r = DreamBooth.personalize(base, null, one, tinyRecipe(4, List.of(2)), g, tmp.resolve("db"), 0);
+        assertEquals(List.of(2, 4), List.copyOf(r.byStep().keySet()));
+        byte[] unet2 = Files.readAllBytes(r.byStep().get(2).resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS));
+        byte[] unet4 = Files.readAllBytes(r.pipeline().resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS));
+        assertFalse(java.util.Arrays.equals(unet2, unet4), "steps 3-4 moved the U-Net");
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            var b = PipelineFolder.load(base, m);
+            var p = PipelineFolder.load(r.pipeline(), m);
+            String k = ParamNames.of(b.textEncoder()).keySet().stream().filter(n -> n.contains("final_layer_norm")).findFirst().orElseThrow();
+            assertNotEquals(ParamNames.of(b.textEncoder()).get(k).getArray().toFloatArray()[0],
+                    ParamNames.of(p.textEncoder()).get(k).getArray().toFloatArray()[0], "the text encoder trains by default");
+        }
+        // an interrupted run: only up to step 2, then the full run resumes to the same bytes
+        DreamBooth.personalize(base, null, one, tinyRecipe(4, List.of(2)), g, tmp.resolve("part"), 0);
+        org.diffuda.util.AtomicFiles.deleteRecursively(tmp.resolve("part/pipeline"));
+        DreamBooth.Result again = DreamBooth.personalize(base, null, one, tinyRecipe(4, List.of(2)), g, tmp.resolve("part"), 0);
+        assertArrayEquals(unet4, Files.readAllBytes(again.pipeline().resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS)));
+        // a different recipe in the same folder is refused
+        assertThrows(DiffudaException.class, () -> DreamBooth.personalize(base, null, one, tinyRecipe(4, List.of(2)).with("lr", 5e-4), g,
+                tmp.resolve("part"), 0));
+    }
+
+    @Test
+    void promptsCycleOverTheChosenClasses() {
+        GenerationConfig g = GenerationConfig.embedded().with("count", 12);
+        List<String> things = DatumGeneration.prompts(g, "sks", "a photo of a sks urban scene");
+        assertEquals("a photo of a sks traffic light", things.get(0));
+        assertEquals("a photo of a sks bicycle", things.get(9));
+        assertEquals("a photo of a sks traffic light", things.get(10));
+        List<String> all = DatumGeneration.prompts(g.with("classes", "things+stuff", "count", 19), "sks", "x");
+        assertEquals("a photo of a sks road", all.get(0));
+        assertEquals("a photo of a sks bicycle", all.get(18));
+        assertEquals(List.of("a photo of a sks urban scene"), DatumGeneration.prompts(g.with("classes", "scene", "count", 1), "sks",
+                "a photo of a sks urban scene"));
+        assertThrows(DiffudaException.class, () -> DatumGeneration.prompts(g.with("classes", "objects"), "sks", "x"));
+    }
+
+    @Test
+    void generationResumesSkippingFinishedImagesToTheSameBytesAndKeepsAManifest(@TempDir Path tmp) throws Exception {
+        Path base = tinyBase(tmp.resolve("base"));
+        GenerationConfig g = GenerationConfig.embedded().with("count", 5, "steps", 2, "batch", 2);
+        List<String> prompts = DatumGeneration.prompts(g, "car", "x");
+        Path out = tmp.resolve("gen");
+        assertEquals(5, DatumGeneration.generate(base, null, prompts, g, out, 7));
+        byte[] img1 = Files.readAllBytes(out.resolve("images/00001.png"));
+        byte[] img4 = Files.readAllBytes(out.resolve("images/00004.png"));
+        assertEquals(0, DatumGeneration.generate(base, null, prompts, g, out, 7), "nothing left to do");
+        Files.delete(out.resolve("images/00001.png"));
+        Files.delete(out.resolve("images/00004.png"));
+        assertEquals(2, DatumGeneration.generate(base, null, prompts, g, out, 7));
+        assertArrayEquals(img1, Files.readAllBytes(out.resolve("images/00001.png")));
+        assertArrayEquals(img4, Files.readAllBytes(out.resolve("images/00004.png")));
+        List<String> manifest = Files.readAllLines(out.resolve("manifest.jsonl"));
+        assertEquals(5, manifest.size());
+        assertTrue(manifest.get(1).contains("\"prompt\":\"a photo of a car traffic sign\"") && manifest.get(1).contains("\"index\":1"),
+                manifest.get(1));
+        Dataset d = Datasets.open(out.toString(), new BadInput(false));
+        assertEquals(5, d.size());
+        assertFalse(d.labelled());
+        assertThrows(DiffudaException.class, () -> DatumGeneration.generate(base, null, prompts, g.with("guidance", 2.0), out, 7),
+                "another configuration in the same folder is refused");
+    }
+
+    @Test
+    void onePngIsAOneImageUnlabelledDataset(@TempDir Path tmp) throws Exception {
+        Fixtures.rgb(tmp.resolve("x.png"), 8, 16, 3);
+        Dataset d = Datasets.open(tmp.resolve("x.png").toString(), new BadInput(false));
+        assertEquals(1, d.size());
+        assertFalse(d.labelled());
+        assertEquals(16, d.load(0).width());
+        Files.writeString(tmp.resolve("x.txt"), "no");
+        assertThrows(DiffudaException.class, () -> Datasets.open(tmp.resolve("x.txt").toString(), new BadInput(false)));
+    }
+}

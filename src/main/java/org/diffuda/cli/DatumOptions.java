@@ -24,7 +24,7 @@ final class DatumOptions {
         @Option(names = "--recipe", defaultValue = "embedded",
                 description = "Defaults: embedded (the shipped prior) or datum (the paper's for Stable Diffusion: lr 5e-6, 512 crops). Default: ${DEFAULT-VALUE}.")
         String recipe;
-        @Option(names = "--steps", converter = Ranges.Count.class, description = "DreamBooth steps (default: 200).")
+        @Option(names = "--steps", converter = Ranges.Count.class, description = "DreamBooth steps (embedded 400, datum 200).")
         Integer steps;
         @Option(names = "--token", description = "The rare identifier V* (default: sks); added to the tokenizer only if it is not one token.")
         String token;

@@ -140,11 +140,12 @@ public interface TrainingData extends AutoCloseable {
      * DreamBooth's data (diffusers' train_dreambooth.py): each iteration a random crop of h × w
      * from one instance image (CHW in [0, 1], ih × iw), encoded by the frozen VAE with a sample of
      * q(z|x), captioned {@code instanceTokens}; with class images (prior preservation) one class
-     * image per iteration follows it in the batch, weighted {@code priorWeight}. Iteration k's
+     * image per iteration (in turn, with its own caption) follows it in the batch, weighted
+     * {@code priorWeight}. Iteration k's
      * crop and posterior noise depend only on the seed and k.
      */
     static TrainingData randomCrops(org.diffuda.diffusion.models.AutoencoderKL vae, float[] image, int ih, int iw, int h, int w,
-                                    int[] instanceTokens, List<float[]> classImages, int[] classTokens, double priorWeight,
+                                    int[] instanceTokens, List<float[]> classImages, List<int[]> classTokens, double priorWeight,
                                     long seed) {
         if (ih < h || iw < w) {
             throw new IllegalArgumentException("instance image " + ih + "x" + iw + " is smaller than the crop " + h + "x" + w);
@@ -171,9 +172,10 @@ public interface TrainingData extends AutoCloseable {
                         System.arraycopy(image, c * ih * iw + (y + yy) * iw + x, px, c * h * w + yy * w, w);
                     }
                 }
-                int[][] tk = prior ? new int[][] {instanceTokens, classTokens} : new int[][] {instanceTokens};
+                int j = prior ? (int) (k % classImages.size()) : 0;
+                int[][] tk = prior ? new int[][] {instanceTokens, classTokens.get(j)} : new int[][] {instanceTokens};
                 if (prior) {
-                    System.arraycopy(classImages.get((int) (k % classImages.size())), 0, px, per, per);
+                    System.arraycopy(classImages.get(j), 0, px, per, per);
                 }
                 try (NDManager sub = m.newSubManager()) {
                     NDArray xs = Tensors.create(sub, px, new ai.djl.ndarray.types.Shape(n, 3, h, w));

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +87,7 @@ public final class DreamBooth {
             DiffusionTrainConfig tc = new DiffusionTrainConfig(c.steps(), 1, h, w, c.lr(), c.weightDecay(), c.clipNorm(), 0.0, 0.0,
                     0, c.checkpointEvery());
             TrainingData data = TrainingData.randomCrops(p.vae(), img.image(), img.height(), img.width(), h, w,
-                    p.tokenizer().encode(c.instancePrompt()), classImages, p.tokenizer().encode(c.classPrompt()),
+                    p.tokenizer().encode(c.instancePrompt()), classImages, classPrompts(c).stream().map(p.tokenizer()::encode).toList(),
                     c.priorLossWeight(), seed);
             Path ckpt = out.resolve("checkpoint");
             TreeSet<Integer> points = new TreeSet<>();
@@ -163,14 +162,27 @@ public final class DreamBooth {
         return out;
     }
 
-    /** DreamBooth's class images: samples of the class prompt from the base model, one generator each. */
+    /**
+     * The prompt of each class image: DreamBooth's one class prompt, or — when it holds {cls} —
+     * one per thing class in turn ("a photo of a {cls}": each object word keeps its meaning).
+     */
+    static List<String> classPrompts(DreamBoothConfig c) {
+        List<String> out = new ArrayList<>();
+        List<Integer> things = org.diffuda.data.Classes.THINGS;
+        for (int i = 0; i < c.classImages(); i++) {
+            out.add(c.classPrompt().replace("{cls}", org.diffuda.data.Classes.NAMES[things.get(i % things.size())]));
+        }
+        return out;
+    }
+
+    /** DreamBooth's class images: samples of the class prompt(s) from the base model, one generator each. */
     static List<float[]> classImages(PipelineFolder.StableDiffusion p, DreamBoothConfig c, GenerationConfig g, int h, int w, long seed,
                                      NDManager m) {
         List<float[]> out = new ArrayList<>();
         for (int first = 0; first < c.classImages(); first += g.batch()) {
             int n = Math.min(g.batch(), c.classImages() - first);
             try (NDManager sub = m.newSubManager()) {
-                NDArray imgs = TextToImage.generate(p, Collections.nCopies(n, c.classPrompt()), null,
+                NDArray imgs = TextToImage.generate(p, classPrompts(c).subList(first, first + n), null,
                         DiffusionSampler.Options.of(g.steps()).withGuidance(g.guidance())
                                 .withGenerator(Generator.perItem(seed, "dreambooth class images", first, n)), sub, SamplingHook.NONE);
                 for (int i = 0; i < n; i++) {

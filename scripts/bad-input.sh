@@ -92,6 +92,13 @@ check "labels/$first" "$o" train-seg --data "$work/size" --out "$o" --iters 1
 check "nowhere" "$o" train-seg --data "$work/nowhere" --out "$o"
 check "kitti" "$o" train-seg --data "kitti:$work/b" --out "$o"
 check "afile" "" train-seg --data "$sim" --out "$work/afile/run" --iters 1
+# DATUM
+check "nowhere.png" "$o" personalize dreambooth --image "$work/nowhere.png" --out "$o"
+check "--token" "$o" personalize dreambooth --image "$sim/images/$first" --token "two words" --out "$o"
+check "--prompt" "$o" personalize dreambooth --image "$sim/images/$first" --prompt "a photo of a street" --out "$o"
+check "--classes" "$o" generate datum --model "$here/models/prior" --classes objects --out "$o"
+check "--recipe" "$o" adapt datum --recipe sd --out "$o"
+check "afile" "$o" adapt datum --data "$work/b" --target-image "$work/afile" --out "$o"
 # checkpoints
 check "$st" "$o" prior sample --model "$work/p-trunc" --prompt "a photo of a car" --out "$o/x.png"
 check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --prompt "a photo of a car" --out "$o/x.png"

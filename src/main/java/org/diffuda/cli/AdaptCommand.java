@@ -242,14 +242,14 @@ public final class AdaptCommand implements Runnable {
         @Override
         public void run() {
             long t0 = System.nanoTime();
+            UdaConfig c = uda.config(seg);
+            var db = personalize.config(dreamboothLr);
+            var g = generate.config(personalize.recipe);
             boolean embedded = source == null || targetImages == null || val == null;
             if (embedded) {
                 Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
             }
             BadInput bad = new BadInput(common.skipBad);
-            UdaConfig c = uda.config(seg);
-            var db = personalize.config(dreamboothLr);
-            var g = generate.config(personalize.recipe);
             List<String> src = source != null ? source : List.of(data.resolve("sim/train").toString());
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
             List<Path> imgs = targetImages != null ? targetImages

@@ -42,7 +42,12 @@ public final class Datasets {
                 }
                 yield Readers.acdc(root, cs[0], cs[1], bad);
             }
-            case "folder" -> java.nio.file.Files.isRegularFile(root) ? Readers.image(root, bad) : Readers.folder(root, bad);
+            case "folder" -> {
+                if (rest.toLowerCase(java.util.Locale.ROOT).endsWith(".png") && !java.nio.file.Files.isRegularFile(root)) {
+                    throw new DataException(root, "no such image file");
+                }
+                yield java.nio.file.Files.isRegularFile(root) ? Readers.image(root, bad) : Readers.folder(root, bad);
+            }
             default -> throw new DiffudaException("dataset '" + spec
                     + "': unknown kind '" + kind + "' (cityscapes, gta5, synthia, acdc, folder)");
         };

@@ -48,13 +48,18 @@ public final class Datum {
     private Datum() {}
 
     public static List<PerImage> run(Spec s) {
+        List<Sample> ones = new ArrayList<>();
+        for (Path img : s.targetImages()) {
+            ones.add(Datasets.open(img.toString(), s.bad()).load(0)); // every image readable before anything is written
+        }
         guard(s);
         List<PerImage> results = new ArrayList<>();
-        for (Path img : s.targetImages()) {
+        for (int k = 0; k < ones.size(); k++) {
+            Path img = s.targetImages().get(k);
+            Sample one = ones.get(k);
             long t0 = System.nanoTime();
             String id = stem(img);
             Path dir = s.out().resolve("target-" + id);
-            Sample one = Datasets.open(img.toString(), s.bad()).load(0);
             System.out.println("DATUM target image " + img + ": 1/3 personalise " + s.base());
             DreamBooth.Result db = DreamBooth.personalize(s.base(), s.variant(), one, s.dreambooth(), s.generation(),
                     dir.resolve("personalized"), s.seed());

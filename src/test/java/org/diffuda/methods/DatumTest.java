@@ -98,6 +98,37 @@ public class DatumTest {
     }
 
     @Test
+    void dreamBoothDataIsOneRandomCropPerStepAndAClassImageWithPriorPreservation(@TempDir Path tmp) throws Exception {
+        Path base = tinyBase(tmp.resolve("base"));
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            var p = PipelineFolder.load(base, m);
+            float[] img = new float[3 * 16 * 32];
+            for (int i = 0; i < img.length; i++) {
+                img[i] = (i % 32) / 31f; // a horizontal ramp: crops at different x differ
+            }
+            List<float[]> cls = List.of(new float[3 * 8 * 16], new float[3 * 8 * 16]);
+            var data = org.diffuda.diffusion.training.TrainingData.randomCrops(p.vae(), img, 16, 32, 8, 16, new int[] {1}, cls,
+                    List.of(new int[] {2}, new int[] {3}), 0.5, 9);
+            data.start(0);
+            var e0 = data.next(m);
+            var e1 = data.next(m);
+            assertEquals(2, e0.x0().getShape().get(0), "instance + class example");
+            assertEquals(1, e0.instances());
+            assertEquals(0.5, e0.priorWeight());
+            assertArrayEquals(new int[] {2}, e0.tokens()[1]);
+            assertArrayEquals(new int[] {3}, e1.tokens()[1], "class images in turn");
+            data.start(1);
+            assertArrayEquals(e1.x0().toFloatArray(), data.next(m).x0().toFloatArray(), 0f, "step k's crop and noise depend on k only");
+            var plain = org.diffuda.diffusion.training.TrainingData.randomCrops(p.vae(), img, 16, 32, 8, 16, new int[] {1}, null, null,
+                    1.0, 9);
+            plain.start(0);
+            var e = plain.next(m);
+            assertEquals(1, e.x0().getShape().get(0));
+            assertEquals(0, e.priorWeight());
+        }
+    }
+
+    @Test
     void promptsCycleOverTheChosenClasses() {
         GenerationConfig g = GenerationConfig.embedded().with("count", 12);
         List<String> things = DatumGeneration.prompts(g, "sks", "a photo of a sks urban scene");

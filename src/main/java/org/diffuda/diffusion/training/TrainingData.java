@@ -35,6 +35,27 @@ public interface TrainingData extends AutoCloseable {
     @Override
     default void close() {}
 
+    /** Example k of a source that depends only on k (so positioning at an iteration is all a resume needs). */
+    interface ByIteration {
+        Example example(NDManager m, long k);
+    }
+
+    static TrainingData byIteration(ByIteration source) {
+        return new TrainingData() {
+            long it;
+
+            @Override
+            public void start(long iteration) {
+                it = iteration;
+            }
+
+            @Override
+            public Example next(NDManager m) {
+                return source.example(m, it++);
+            }
+        };
+    }
+
     /** Images from datasets, scaled to [−1, 1] (pixel-space DDPM). */
     static TrainingData pixels(List<Dataset> data, DiffusionTrainConfig cfg, long seed, BadInput bad) {
         return new TrainingData() {
@@ -68,28 +89,18 @@ public interface TrainingData extends AutoCloseable {
      */
     static TrainingData latents(float[][] latents, long[] shape, int[][] tokens, int[] emptyTokens, int batch,
                                 double dropout, long seed) {
-        return new TrainingData() {
-            long it;
-
-            @Override
-            public void start(long iteration) {
-                it = iteration;
+        return byIteration((m, iteration) -> {
+            Random r = Rng.random(seed, 0x1A7L, iteration);
+            int per = latents[0].length;
+            float[] x = new float[batch * per];
+            int[][] tk = new int[batch][];
+            for (int i = 0; i < batch; i++) {
+                int k = r.nextInt(latents.length);
+                System.arraycopy(latents[k], 0, x, i * per, per);
+                tk[i] = r.nextDouble() < dropout ? emptyTokens : tokens[k];
             }
-
-            @Override
-            public Example next(NDManager m) {
-                Random r = Rng.random(seed, 0x1A7L, it++);
-                int per = latents[0].length;
-                float[] x = new float[batch * per];
-                int[][] tk = new int[batch][];
-                for (int i = 0; i < batch; i++) {
-                    int k = r.nextInt(latents.length);
-                    System.arraycopy(latents[k], 0, x, i * per, per);
-                    tk[i] = r.nextDouble() < dropout ? emptyTokens : tokens[k];
-                }
-                return new Example(Tensors.create(m, x, new ai.djl.ndarray.types.Shape(batch, shape[0], shape[1], shape[2])), tk);
-            }
-        };
+            return new Example(Tensors.create(m, x, new ai.djl.ndarray.types.Shape(batch, shape[0], shape[1], shape[2])), tk);
+        });
     }
 
     /** Latents of images and of their mirrors, interleaved (image i at 2i, its mirror at 2i+1), with their tokens. */
@@ -150,41 +161,30 @@ public interface TrainingData extends AutoCloseable {
         if (ih < h || iw < w) {
             throw new IllegalArgumentException("instance image " + ih + "x" + iw + " is smaller than the crop " + h + "x" + w);
         }
-        return new TrainingData() {
-            long it;
-
-            @Override
-            public void start(long iteration) {
-                it = iteration;
-            }
-
-            @Override
-            public Example next(NDManager m) {
-                long k = it++;
-                Random r = Rng.random(seed, 0xDB00L, k);
-                int y = r.nextInt(ih - h + 1), x = r.nextInt(iw - w + 1);
-                int per = 3 * h * w;
-                boolean prior = classImages != null && !classImages.isEmpty();
-                int n = prior ? 2 : 1;
-                float[] px = new float[n * per];
-                for (int c = 0; c < 3; c++) {
-                    for (int yy = 0; yy < h; yy++) {
-                        System.arraycopy(image, c * ih * iw + (y + yy) * iw + x, px, c * h * w + yy * w, w);
-                    }
-                }
-                int j = prior ? (int) (k % classImages.size()) : 0;
-                int[][] tk = prior ? new int[][] {instanceTokens, classTokens.get(j)} : new int[][] {instanceTokens};
-                if (prior) {
-                    System.arraycopy(classImages.get(j), 0, px, per, per);
-                }
-                try (NDManager sub = m.newSubManager()) {
-                    NDArray xs = Tensors.create(sub, px, new ai.djl.ndarray.types.Shape(n, 3, h, w));
-                    NDArray z = org.diffuda.diffusion.pipelines.LatentCodec.encode(vae, xs,
-                            org.diffuda.util.Generator.of(seed, "dreambooth posterior", k));
-                    z.attach(m);
-                    return new Example(z, tk, 1, prior ? priorWeight : 0);
+        return byIteration((m, k) -> {
+            Random r = Rng.random(seed, 0xDB00L, k);
+            int y = r.nextInt(ih - h + 1), x = r.nextInt(iw - w + 1);
+            int per = 3 * h * w;
+            boolean prior = classImages != null && !classImages.isEmpty();
+            int n = prior ? 2 : 1;
+            float[] px = new float[n * per];
+            for (int c = 0; c < 3; c++) {
+                for (int yy = 0; yy < h; yy++) {
+                    System.arraycopy(image, c * ih * iw + (y + yy) * iw + x, px, c * h * w + yy * w, w);
                 }
             }
-        };
+            int j = prior ? (int) (k % classImages.size()) : 0;
+            int[][] tk = prior ? new int[][] {instanceTokens, classTokens.get(j)} : new int[][] {instanceTokens};
+            if (prior) {
+                System.arraycopy(classImages.get(j), 0, px, per, per);
+            }
+            try (NDManager sub = m.newSubManager()) {
+                NDArray xs = Tensors.create(sub, px, new ai.djl.ndarray.types.Shape(n, 3, h, w));
+                NDArray z = org.diffuda.diffusion.pipelines.LatentCodec.encode(vae, xs,
+                        org.diffuda.util.Generator.of(seed, "dreambooth posterior", k));
+                z.attach(m);
+                return new Example(z, tk, 1, prior ? priorWeight : 0);
+            }
+        });
     }
 }

@@ -268,7 +268,7 @@ public final class AdaptCommand implements Runnable {
                     System.out.printf("  generated set judged real: %.1f%%%n", 100 * ((Number) r.judge().get("generated_set_share_judged_real")).doubleValue());
                 }
             }
-            System.out.println("metrics: " + out.resolve("metrics.json"));
+            System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
         }

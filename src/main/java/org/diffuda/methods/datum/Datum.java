@@ -136,11 +136,14 @@ public final class Datum {
         m.put("val", s.val());
         m.put("seed", s.seed());
         m.put("per_image", results);
-        m.put("datum", summary(results.stream().map(PerImage::datum).toList()));
-        if (s.oneShotBaseline()) {
-            m.put("one_shot", summary(results.stream().map(PerImage::oneShot).toList()));
+        Map<String, Object> datum = summary(results.stream().map(PerImage::datum).toList());
+        Map<String, Object> oneShot = s.oneShotBaseline() ? summary(results.stream().map(PerImage::oneShot).toList()) : null;
+        m.put("datum", datum);
+        if (oneShot != null) {
+            m.put("one_shot", oneShot);
         }
         Json.writeFile(s.out().resolve("metrics.json"), m);
+        DatumReport.write(s, results, datum, oneShot);
     }
 
     /** mean ± sample std of mIoU19/16/13 over the images (std 0 for one image). */

@@ -170,6 +170,37 @@ public class DatumTest {
     }
 
     @Test
+    void theThreeStagesRunEndToEndWithTheOneShotBaselineAndResumeWithoutRedoingAnything(@TempDir Path tmp) throws Exception {
+        org.diffuda.data.bench.Benchmark.make(tmp.resolve("b"), org.diffuda.data.bench.BenchmarkConfig.tiny());
+        Path base = tinyBase(tmp.resolve("base"));
+        Path one = tmp.resolve("b/real/train/images").resolve(Files.list(tmp.resolve("b/real/train/images")).map(p -> p.getFileName().toString())
+                .sorted().findFirst().orElseThrow());
+        var t = org.diffuda.util.Configs.with(org.diffuda.segmentation.TrainConfig.small(), "iterations", 2, "batchSize", 2, "cropHeight", 32,
+                "cropWidth", 64, "checkpointEvery", 2, "warmupIters", 0);
+        var uda = org.diffuda.uda.UdaConfig.embedded().with("train", t);
+        var seg = new org.diffuda.segmentation.models.SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);
+        java.util.function.Function<Boolean, org.diffuda.methods.datum.Datum.Spec> spec = resume -> new org.diffuda.methods.datum.Datum.Spec(
+                List.of(tmp.resolve("b/sim/train").toString()), List.of(one), tmp.resolve("b/real/val").toString(), tmp.resolve("run"), base,
+                null, seg, uda, tinyRecipe(2, List.of()), GenerationConfig.embedded().with("count", 4, "steps", 2, "batch", 2), 0,
+                org.diffuda.segmentation.Evaluator.Options.whole(), resume, true, null, 0, BadInput.strict());
+        var r = org.diffuda.methods.datum.Datum.run(spec.apply(false));
+        assertEquals(1, r.size());
+        assertTrue(r.get(0).datum() != null && r.get(0).oneShot() != null);
+        Path dir = tmp.resolve("run/target-" + one.getFileName().toString().replace(".png", ""));
+        assertEquals(4, Files.list(dir.resolve("generated/images")).count());
+        assertTrue(Files.readString(dir.resolve("daformer/metrics.json")).contains("generated"), "DATUM's target set is the generated one");
+        assertTrue(Files.readString(dir.resolve("one-shot/metrics.json")).contains(one.getFileName().toString()));
+        var metrics = org.diffuda.util.Json.MAPPER.readTree(tmp.resolve("run/metrics.json").toFile());
+        assertEquals(r.get(0).datum().miou19(), metrics.path("datum").path("miou19_mean").asDouble(), 1e-9);
+        assertTrue(Files.readString(tmp.resolve("run/report.html")).contains("one-shot DAFormer"));
+        long model = Files.getLastModifiedTime(dir.resolve("daformer/model/model.safetensors")).toMillis();
+        assertThrows(DiffudaException.class, () -> org.diffuda.methods.datum.Datum.run(spec.apply(false)), "a finished run is not overwritten");
+        var again = org.diffuda.methods.datum.Datum.run(spec.apply(true));
+        assertEquals(r.get(0).datum().miou19(), again.get(0).datum().miou19());
+        assertEquals(model, Files.getLastModifiedTime(dir.resolve("daformer/model/model.safetensors")).toMillis(), "nothing retrained");
+    }
+
+    @Test
     void onePngIsAOneImageUnlabelledDataset(@TempDir Path tmp) throws Exception {
         Fixtures.rgb(tmp.resolve("x.png"), 8, 16, 3);
         Dataset d = Datasets.open(tmp.resolve("x.png").toString(), new BadInput(false));

@@ -102,7 +102,10 @@ public final class DatumJudge {
                 report.put("generated_set_share_judged_real", domain.judge().accuracy(imgs, 1));
                 report.put("generated_set_images", imgs.size());
             }
-            Png.write(ImageGrid.grid(cells, names.size(), names, 2), out.resolve("grid.png"));
+            List<String> rows = new ArrayList<>();
+            rows.add("one-shot image");
+            models.forEach(md -> rows.add(md.name().length() > 28 ? "…" + md.name().substring(md.name().length() - 27) : md.name()));
+            Png.write(ImageGrid.grid(cells, names.size(), names, rows, 2), out.resolve("grid.png"));
             Json.writeFile(out.resolve("judge.json"), report);
             return report;
         }

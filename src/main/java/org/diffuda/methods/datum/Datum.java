@@ -183,7 +183,7 @@ public final class Datum {
         return out;
     }
 
-    private static String stem(Path p) {
+    static String stem(Path p) {
         String f = p.getFileName().toString();
         return f.endsWith(".png") ? f.substring(0, f.length() - 4) : f;
     }

@@ -31,7 +31,7 @@ final class DatumReport {
         h.table(List.of("target image", "DATUM mIoU19 / 16 / 13", "one-shot DAFormer mIoU19 / 16 / 13", "generated set judged real",
                 "wall time"), rows);
         for (Datum.PerImage r : results) {
-            Path dir = s.out().resolve("target-" + stem(r.image()));
+            Path dir = s.out().resolve("target-" + Datum.stem(Path.of(r.image())));
             if (Files.isRegularFile(dir.resolve("judge/grid.png"))) {
                 h.image(s.out().relativize(dir.resolve("judge/grid.png")).toString(),
                         "first row: the one-shot image " + r.image() + "; then samples of the base prior and of the personalised model, one column per class prompt");
@@ -89,8 +89,4 @@ final class DatumReport {
         return sb.toString();
     }
 
-    static String stem(String p) {
-        String f = Path.of(p).getFileName().toString();
-        return f.endsWith(".png") ? f.substring(0, f.length() - 4) : f;
-    }
 }

@@ -29,7 +29,7 @@ final class DatumReport {
         }
         rows.add(List.of("mean ± std", pm(datum), oneShot == null ? "-" : pm(oneShot), "", ""));
         h.table(List.of("target image", "DATUM mIoU19 / 16 / 13", "one-shot DAFormer mIoU19 / 16 / 13", "generated set judged real",
-                "wall time"), rows);
+                "time in this process (a resumed run counts only what it redid)"), rows);
         for (Datum.PerImage r : results) {
             Path dir = s.out().resolve("target-" + Datum.stem(Path.of(r.image())));
             if (Files.isRegularFile(dir.resolve("judge/grid.png"))) {

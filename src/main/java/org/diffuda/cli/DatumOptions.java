@@ -59,14 +59,7 @@ final class DatumOptions {
             put(o, "class_prompt", classPrompt);
             put(o, "class_images", classImages);
             put(o, "save_at", saveAt);
-            DreamBoothConfig c = Configs.with(b, o);
-            if (c.token().isBlank() || c.token().strip().contains(" ")) {
-                throw new DiffudaException("--token '" + c.token() + "': must be one word");
-            }
-            if (!c.instancePrompt().toLowerCase(java.util.Locale.ROOT).contains(c.token().toLowerCase(java.util.Locale.ROOT))) {
-                throw new DiffudaException("--prompt '" + c.instancePrompt() + "': does not hold the token '" + c.token() + "'");
-            }
-            return c;
+            return Configs.with(b, o).check();
         }
     }
 

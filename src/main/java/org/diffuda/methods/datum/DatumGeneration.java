@@ -83,9 +83,10 @@ public final class DatumGeneration {
                 items.add(new Item("images/" + file(i), prompts.get(i), seed, i, g.steps(),
                         g.guidance()));
             }
+            java.util.Set<String> finished = finished(images);
             int todo = 0;
             for (int i = 0; i < prompts.size(); i++) {
-                if (!done(images.resolve(file(i)))) {
+                if (!finished.contains(file(i))) {
                     todo++;
                 }
             }
@@ -96,7 +97,7 @@ public final class DatumGeneration {
                     int n = Math.min(g.batch(), prompts.size() - first);
                     List<Integer> missing = new ArrayList<>();
                     for (int i = first; i < first + n; i++) {
-                        if (!done(images.resolve(file(i)))) {
+                        if (!finished.contains(file(i))) {
                             missing.add(i);
                         }
                     }
@@ -133,8 +134,15 @@ public final class DatumGeneration {
         }
     }
 
-    private static boolean done(Path png) {
-        AtomicFiles.recover(png);
-        return Files.isRegularFile(png);
+    /**
+     * The images already written, from one listing of the folder. Images are only ever written
+     * whole (atomic rename) and never replaced, so a killed run leaves at most a hidden temporary,
+     * which the next write of that image clears.
+     */
+    private static java.util.Set<String> finished(Path images) throws java.io.IOException {
+        try (var s = Files.list(images)) {
+            return s.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".png") && !n.startsWith("."))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
     }
 }

@@ -52,6 +52,17 @@ public record DreamBoothConfig(
         return Configs.with(datum(), "lr", 1e-4, "steps", 400);
     }
 
+    /** Refuses a token that is not one word, or an instance prompt that does not hold it; returns this. */
+    public DreamBoothConfig check() {
+        if (token.isBlank() || token.strip().contains(" ")) {
+            throw new org.diffuda.util.DiffudaException("--token '" + token + "': must be one word");
+        }
+        if (!instancePrompt.toLowerCase(java.util.Locale.ROOT).contains(token.toLowerCase(java.util.Locale.ROOT))) {
+            throw new org.diffuda.util.DiffudaException("--prompt '" + instancePrompt + "': does not hold the token '" + token + "'");
+        }
+        return this;
+    }
+
     public DreamBoothConfig with(Object... nameValuePairs) {
         return Configs.with(this, nameValuePairs);
     }

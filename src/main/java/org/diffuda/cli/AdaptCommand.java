@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
-        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class})
+        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class, AdaptCommand.ZodiCommand.class})
 public final class AdaptCommand implements Runnable {
     @Override
     public void run() {
@@ -267,6 +267,97 @@ public final class AdaptCommand implements Runnable {
                 if (r.judge() != null) {
                     System.out.printf("  generated set judged real: %.1f%%%n", 100 * ((Number) r.judge().get("generated_set_share_judged_real")).doubleValue());
                 }
+            }
+            System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+        }
+    }
+
+    @Command(name = "zodi", mixinStandardHelpOptions = true,
+            description = "ZoDi (zero-shot): transfer the source to a domain named by a prompt, then train on both with a feature-similarity loss.")
+    public static final class ZodiCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+        @Mixin
+        ZodiOptions zodi;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset (default: DATA/real/train, the clear-weather images).")
+        String source;
+        @Option(names = "--generated", description = "A finished transfer zodi folder: run stage 2 only, on it.")
+        Path generated;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real-CONDITION/val; 'none' to skip).")
+        String val;
+        @Option(names = "--lambda-sim", converter = Ranges.NonNegativeReal.class, defaultValue = "0.1", description = "λ of the feature-similarity loss (default: ${DEFAULT-VALUE}).")
+        double lambdaSim;
+        @Option(names = "--seeds", split = ",", description = "Stage-2 seeds, one training each, reported as mean ± std (default: --seed). Transfers use the first.")
+        List<Long> seeds;
+        @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim.")
+        boolean ablation;
+        @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim (default: zodi; with --ablation: all).")
+        List<String> arms;
+        @Option(names = "--no-source-only", description = "Skip the source-only baseline.")
+        boolean noSourceOnly;
+        @Option(names = "--judge", description = "Labelled target-condition train split for the diagnostic layout judge (default on the embedded benchmark: DATA/real-CONDITION/train; 'none' to skip).")
+        String judge;
+        @Option(names = "--judge-images", converter = Ranges.NonNegative.class, defaultValue = "100",
+                description = "Label maps the ControlNet samples from pure noise for the judge (default: ${DEFAULT-VALUE}).")
+        int judgeImages;
+        @Option(names = "--out", defaultValue = "runs/zodi", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the run in --out (every stage resumes where it stopped).")
+        boolean resume;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            var c = zodi.config(zodi.condition == null && zodi.prompt == null ? "night" : null);
+            String cond = zodi.condition != null ? zodi.condition : (zodi.prompt == null ? "night" : null);
+            boolean embedded = source == null || (val == null && cond != null);
+            if (embedded) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            if (val == null && cond == null) {
+                throw new DiffudaException("--val: give the target validation set (or --target-condition on the embedded benchmark)");
+            }
+            String src = source != null ? source : data.resolve("real/train").toString();
+            String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real-" + cond + "/val").toString();
+            String j = judge != null ? ("none".equals(judge) ? null : judge)
+                    : (cond != null && Files.isDirectory(data.resolve("real-" + cond + "/train/labels")) ? data.resolve("real-" + cond + "/train").toString() : null);
+            TrainConfig t = switch (seg.profile) {
+                case "deeplab" -> seg.train(TrainConfig.zodiReal());
+                case "small" -> seg.train(org.diffuda.util.Configs.with(TrainConfig.small(), "batchSize", 4)); // 4 pairs: 8 images, as source-only's batch
+                default -> seg.train();
+            };
+            List<String> a = arms != null ? arms : ablation ? List.copyOf(org.diffuda.methods.zodi.Zodi.ARMS.keySet()) : List.of("zodi");
+            List<Long> sd = seeds != null ? seeds : List.of(common.seed);
+            var s = new org.diffuda.methods.zodi.Zodi.Spec(src, v, out, zodi.base, zodi.variant, zodi.controlnet(), c, generated,
+                    seg.model(), t, lambdaSim, sd, a, !noSourceOnly, j, judgeImages, seg.eval(), resume, new BadInput(common.skipBad));
+            var m = org.diffuda.methods.zodi.Zodi.run(s);
+            CommonOptions.writeEffective(spec, out);
+            System.out.println();
+            @SuppressWarnings("unchecked")
+            var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
+            for (var e : rows.entrySet()) {
+                var r = e.getValue();
+                if (r.containsKey("miou19_mean")) {
+                    System.out.printf("%-12s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
+                            r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
+                            r.get("miou13_std"));
+                }
+            }
+            if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
+                System.out.printf("%-12s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
+            }
+            if (m.get("layout") != null) {
+                System.out.println("layout judge: " + org.diffuda.util.Json.compact(m.get("layout")));
             }
             System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
             double secs = (System.nanoTime() - t0) / 1e9;

@@ -29,7 +29,8 @@ public final class ControlNetCommand implements Runnable {
     public static final class Train implements Runnable {
         @Mixin
         CommonOptions common;
-        @Option(names = "--pipeline", defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"--base", "--pipeline"}, defaultValue = "models/prior",
+                description = "Base text-to-image pipeline folder, diffusers layout (default: ${DEFAULT-VALUE}).")
         Path pipeline;
         @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
         String variant;
@@ -38,7 +39,8 @@ public final class ControlNetCommand implements Runnable {
         List<String> data;
         @Option(names = "--prompt", defaultValue = "a photo of a street", description = "Caption of every image (default: ${DEFAULT-VALUE}).")
         String prompt;
-        @Option(names = "--condition", defaultValue = "colour", description = "colour (Cityscapes palette) or onehot (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"--label-input", "--condition"}, defaultValue = "cityscapes-colors",
+                description = "How labels enter the ControlNet: cityscapes-colors (alias colour), ade20k-colors or onehot (default: ${DEFAULT-VALUE}).")
         String condition;
         @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "2000", description = "Iterations (default: ${DEFAULT-VALUE}).")
         int iters;
@@ -58,6 +60,7 @@ public final class ControlNetCommand implements Runnable {
             Sizes.positive(iters, "--iters");
             Sizes.positive(batch, "--batch");
             Sizes.learningRate(lr);
+            org.diffuda.diffusion.pipelines.LayoutCondition.check(condition);
             BadInput bad = new BadInput(common.skipBad);
             List<Dataset> ds = new ArrayList<>();
             data.forEach(d -> ds.add(Datasets.open(d, bad)));

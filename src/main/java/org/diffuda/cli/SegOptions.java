@@ -53,11 +53,15 @@ public final class SegOptions {
     }
 
     TrainConfig train() {
-        TrainConfig t = switch (profile) {
+        return train(switch (profile) {
             case "small" -> TrainConfig.small();
             case "deeplab" -> TrainConfig.deeplabReal();
             default -> TrainConfig.daformerReal();
-        };
+        });
+    }
+
+    /** A method's recipe for the profile, with the command line's overrides. */
+    TrainConfig train(TrainConfig t) {
         int[] hw = crop == null ? new int[] {t.cropHeight(), t.cropWidth()} : Sizes.parse(crop, "--crop");
         if (iters != null && iters <= 0) {
             throw new DiffudaException("--iters " + iters + ": must be positive");

@@ -140,4 +140,20 @@ public final class HtmlReport {
     static String esc(String s) {
         return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
+
+    /** One loss's curve, (iteration, value), from a run's metrics.json "history". */
+    public static List<double[]> series(Path metrics, String key) {
+        List<double[]> out = new java.util.ArrayList<>();
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode rec : org.diffuda.util.Json.MAPPER.readTree(metrics.toFile()).path("history")) {
+                com.fasterxml.jackson.databind.JsonNode v = rec.path("losses").get(key);
+                if (v != null) {
+                    out.add(new double[] {rec.path("iter").asDouble(), v.asDouble()});
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new org.diffuda.util.DiffudaException(metrics + ": unreadable: " + e.getMessage(), e);
+        }
+        return out;
+    }
 }

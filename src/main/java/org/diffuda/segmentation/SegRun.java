@@ -33,15 +33,31 @@ public final class SegRun {
     public record Outcome(String name, Trainer.Result training, EvalResult eval, List<Evaluator.Prediction> samples,
                           double seconds) {}
 
+    /**
+     * A training step other than plain cross-entropy over the datasets (ZoDi's paired loss), on the
+     * same trainer, optimiser, schedule, checkpoints and evaluation. {@link #config()} joins the
+     * run's configuration, so a resume with other settings is refused.
+     */
+    public interface StepFactory {
+        Trainer.Step step(Segmenter model, List<Dataset> data);
+
+        Map<String, Object> config();
+    }
+
     private SegRun() {}
 
     public static Outcome run(Spec s, int keepSamples) {
+        return run(s, keepSamples, null);
+    }
+
+    /** {@code step} null: supervised cross-entropy over every dataset's share of each batch. */
+    public static Outcome run(Spec s, int keepSamples, StepFactory step) {
         try (RunLock lock = RunLock.acquire(s.out(), "--out")) {
-            return locked(s, keepSamples);
+            return locked(s, keepSamples, step);
         }
     }
 
-    private static Outcome locked(Spec s, int keepSamples) {
+    private static Outcome locked(Spec s, int keepSamples, StepFactory step) {
         Path ckpt = s.out().resolve("checkpoint");
         Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
         List<Dataset> data = new ArrayList<>();
@@ -59,7 +75,13 @@ public final class SegRun {
             SegTrainer trainer = new SegTrainer(model, s.cfg(), s.seed());
             Map<String, Object> config = SegTrainer.config(s.model(), s.cfg(), s.seed());
             config.put("data", Datasets.describe(data));
-            Trainer.Result res = trainer.train(data, ckpt, config, s.bad(), 0);
+            Trainer.Result res;
+            if (step == null) {
+                res = trainer.train(data, ckpt, config, s.bad(), 0);
+            } else {
+                config.put("step", step.config());
+                res = trainer.train(step.step(model, data), ckpt, config, 0);
+            }
             Checkpoint.save(s.out().resolve("model"), config, model, null, null);
             EvalResult ev = null;
             List<Evaluator.Prediction> samples = new ArrayList<>();

@@ -96,12 +96,17 @@ public final class SegTrainer {
      * {@code stopAfter} (≤ 0: never) ends the process's share early, as a kill would (tests).
      */
     public Trainer.Result train(List<Dataset> data, Path ckptDir, Object config, BadInput bad, long stopAfter) {
+        return train(new Supervised(data, bad), ckptDir, config, stopAfter);
+    }
+
+    /** The same loop with another step over this model (its optimiser and schedule). */
+    public Trainer.Result train(Trainer.Step step, Path ckptDir, Object config, long stopAfter) {
         Trainer trainer = new Trainer("train", cfg.iterations(), seed)
                 .module("", model, null)
                 .group("model", optimizer(), schedule())
                 .checkpoint(ckptDir, config, cfg.checkpointEvery())
                 .stopAfter(stopAfter);
-        return trainer.run(new Supervised(data, bad));
+        return trainer.run(step);
     }
 
     /** The supervised step: a batch of every dataset's share, optional augmentation, cross-entropy. */

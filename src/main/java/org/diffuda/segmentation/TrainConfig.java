@@ -24,6 +24,14 @@ public record TrainConfig(int iterations, int batchSize, int cropHeight, int cro
         return new TrainConfig(40000, 2, 512, 512, 0.5, 2.0, "adamw", 6e-5, 0.01, 0, 1500, 1.0, 10, 0, true, 0.75, 4000);
     }
 
+    /**
+     * ZoDi's model adaptation: SGD momentum 0.9, wd 1e-4, lr 1e-3, poly 0.9, batch 4 (pairs),
+     * 384×768 crops of 512×1024 images, flip, colour jitter, 100 epochs of Cityscapes' 2975 images.
+     */
+    public static TrainConfig zodiReal() {
+        return new TrainConfig(74375, 4, 384, 768, 1.0, 1.0, "sgd", 1e-3, 1e-4, 0.9, 0, 0.9, 1, 0, true, 1.0, 4000);
+    }
+
     /** Embedded world: 64×128 images, whole-image crops with scale jitter, AdamW as DAFormer. */
     public static TrainConfig small() {
         return new TrainConfig(2000, 8, 64, 128, 0.75, 1.5, "adamw", 1e-3, 0.01, 0, 100, 1.0, 10, 0, true, 1.0, 500);

@@ -3,29 +3,51 @@ package org.diffuda.diffusion.pipelines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.diffuda.data.Classes;
 import org.diffuda.nn.Tensors;
 
 /**
- * A label map as a ControlNet's condition image: "colour" — the Cityscapes palette in [0, 1]
- * (what ZoDi feeds control_v11p_sd15_seg), ignored pixels black; or "onehot" — one channel per
- * train id, ignored pixels all zero.
+ * A label map as a ControlNet's condition image:
+ * <ul>
+ *   <li>{@code cityscapes-colors} (alias {@code colour}) — the Cityscapes palette in [0, 1], what
+ *       ZoDi's public code feeds {@code control_v11p_sd15_seg} unchanged;</li>
+ *   <li>{@code ade20k-colors} — each train id painted in the colour of its nearest ADE20K class
+ *       (mmsegmentation's 150-class palette, which the ControlNet v1.1 seg model was trained on);</li>
+ *   <li>{@code onehot} — one channel per train id.</li>
+ * </ul>
+ * Ignored pixels (255) are black, or all-zero channels.
  */
 public final class LayoutCondition {
+    public static final List<String> MODES = List.of("cityscapes-colors", "ade20k-colors", "onehot");
+
+    /**
+     * The ADE20K class each train id is painted as: road→road, sidewalk→sidewalk, building,
+     * wall, fence, pole, traffic light, traffic sign→signboard, vegetation→tree, terrain→grass,
+     * sky, person, rider→person, car, truck, bus, train→bus (ADE20K has no train),
+     * motorcycle→minibike, bicycle.
+     */
+    static final int[] ADE20K_CLASS = {6, 11, 1, 0, 32, 93, 136, 43, 4, 9, 2, 12, 12, 20, 83, 80, 80, 116, 127};
+
+    /** mmsegmentation's ADE20K palette entries of the classes above (index → RGB). */
+    static final int[][] ADE20K_COLORS = {
+        {140, 140, 140}, {235, 255, 7}, {180, 120, 120}, {120, 120, 120}, {255, 184, 6}, {51, 0, 255}, {41, 0, 255},
+        {255, 5, 153}, {4, 200, 3}, {4, 250, 7}, {6, 230, 230}, {150, 5, 61}, {150, 5, 61}, {0, 102, 200}, {255, 0, 20},
+        {255, 0, 245}, {255, 0, 245}, {163, 0, 255}, {255, 245, 0}};
+
     private LayoutCondition() {}
 
     public static int channels(String mode) {
-        return switch (check(mode)) {
-            case "colour" -> 3;
-            default -> Classes.NUM;
-        };
+        return check(mode).equals("onehot") ? Classes.NUM : 3;
     }
 
+    /** The canonical name of a mode ("colour" is "cityscapes-colors"); anything else is a one-line error. */
     public static String check(String mode) {
-        if (!"colour".equals(mode) && !"onehot".equals(mode)) {
-            throw new org.diffuda.util.DiffudaException("--condition " + mode + ": expected colour or onehot");
+        String m = "colour".equals(mode) ? "cityscapes-colors" : mode;
+        if (!MODES.contains(m)) {
+            throw new org.diffuda.util.DiffudaException("--label-input " + mode + ": expected one of " + String.join(", ", MODES));
         }
-        return mode;
+        return m;
     }
 
     /** labels (N, H, W) int64 train ids (255 ignored) → (N, C, H, W) float32. */
@@ -34,13 +56,15 @@ public final class LayoutCondition {
         // one-hot over 0..18 plus one column for "ignored", channels last, then dropped/mapped
         NDArray ids = labels.minimum(labels.getManager().full(labels.getShape(), k, DataType.INT64));
         NDArray onehot = ids.oneHot(k + 1); // (N, H, W, k+1)
-        if (check(mode).equals("onehot")) {
+        String m = check(mode);
+        if (m.equals("onehot")) {
             return onehot.get("..., 0:" + k).transpose(0, 3, 1, 2);
         }
+        int[][] colors = m.equals("ade20k-colors") ? ADE20K_COLORS : Classes.COLORS;
         float[] pal = new float[(k + 1) * 3];
         for (int c = 0; c < k; c++) {
             for (int j = 0; j < 3; j++) {
-                pal[c * 3 + j] = Classes.COLORS[c][j] / 255f;
+                pal[c * 3 + j] = colors[c][j] / 255f;
             }
         }
         NDArray palette = Tensors.create(labels.getManager(), pal, new Shape(k + 1, 3));

@@ -39,7 +39,7 @@ import org.diffuda.util.RunLock;
 public final class ControlNetTraining {
     /**
      * @param prompt    the caption of every image (diffuda's datasets carry none)
-     * @param condition "colour" or "onehot" ({@link LayoutCondition})
+     * @param condition a {@link LayoutCondition} mode: cityscapes-colors (or colour), ade20k-colors, onehot
      * @param embedding the condition embedding's channels; its length − 1 halvings must equal the
      *                  VAE's down-sampling (null: 16, 32, 96, 256 cut to fit, diffusers' default)
      */

@@ -42,30 +42,15 @@ final class DatumReport {
                 Path m = dir.resolve(run).resolve("metrics.json");
                 if (Files.isRegularFile(m)) {
                     String name = run.equals("daformer") ? "DATUM" : "one-shot";
-                    conf.put(name, HtmlReport.smooth(series(m, "confident"), 50));
-                    loss.put(name + " mixed", HtmlReport.smooth(series(m, "loss_mixed"), 50));
-                    loss.put(name + " source", HtmlReport.smooth(series(m, "loss_source"), 50));
+                    conf.put(name, HtmlReport.smooth(HtmlReport.series(m, "confident"), 50));
+                    loss.put(name + " mixed", HtmlReport.smooth(HtmlReport.series(m, "loss_mixed"), 50));
+                    loss.put(name + " source", HtmlReport.smooth(HtmlReport.series(m, "loss_source"), 50));
                 }
             }
             h.chart(r.image() + ": share of confident pseudo-label pixels (the pseudo-label weight)", "iteration", "weight", conf);
             h.chart(r.image() + ": losses (mean of 50 iterations)", "iteration", "cross-entropy", loss);
         }
         h.write(s.out().resolve("report.html"));
-    }
-
-    static List<double[]> series(Path metrics, String key) {
-        List<double[]> out = new ArrayList<>();
-        try {
-            for (JsonNode rec : Json.MAPPER.readTree(metrics.toFile()).path("history")) {
-                JsonNode v = rec.path("losses").get(key);
-                if (v != null) {
-                    out.add(new double[] {rec.path("iter").asDouble(), v.asDouble()});
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new org.diffuda.util.DiffudaException(metrics + ": unreadable: " + e.getMessage(), e);
-        }
-        return out;
     }
 
     private static String judged(Map<String, Object> judge) {

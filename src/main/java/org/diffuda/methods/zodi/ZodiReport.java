@@ -1,0 +1,90 @@
+package org.diffuda.methods.zodi;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.diffuda.report.HtmlReport;
+import org.diffuda.segmentation.EvalResult;
+
+/** {@code OUT/report.html} of a ZoDi run: the table (mean ± std over seeds), the judge, the grid, the training curves. */
+final class ZodiReport {
+    private ZodiReport() {}
+
+    static final Map<String, String> ROW_NAMES = Map.of("source-only", "source-only", "zodi", "ZoDi", "sdedit", "SDEdit",
+            "inst", "InST", "no-si", "w/o SI (ControlNet only)", "no-sim", "w/o L_sim");
+
+    @SuppressWarnings("unchecked")
+    static void write(Zodi.Spec s, Map<String, Object> m) {
+        HtmlReport h = new HtmlReport("diffuda adapt zodi");
+        h.paragraph("source " + s.source() + " → \"" + s.transfer().fullPrompt() + "\" (strength " + s.transfer().strength() + ", "
+                + s.transfer().steps() + " DDIM steps, eta " + s.transfer().eta() + ", guidance " + s.transfer().guidance()
+                + "); evaluated on " + s.val() + "; seeds " + s.seeds() + "; λ_sim " + s.lambdaSim() + "; " + s.train().iterations()
+                + " iterations of " + s.train().batchSize() + " pairs. The last checkpoint is reported: no target label selects anything.");
+        List<List<String>> rows = new ArrayList<>();
+        Map<String, Object> table = (Map<String, Object>) m.get("rows");
+        for (Map.Entry<String, Object> e : table.entrySet()) {
+            Map<String, Object> r = (Map<String, Object>) e.getValue();
+            rows.add(List.of(ROW_NAMES.getOrDefault(e.getKey(), e.getKey()), pm(r, "miou19"), pm(r, "miou16"), pm(r, "miou13"), values(r)));
+        }
+        if (m.get("oracle") instanceof EvalResult o) {
+            rows.add(List.of("oracle (target labels; the judge)", f(o.miou19()), f(o.miou16()), f(o.miou13()), "seed " + s.seeds().get(0)));
+        }
+        h.table(List.of("", "mIoU19", "mIoU16", "mIoU13", "mIoU19 per seed"), rows);
+        if (m.get("layout") instanceof Map<?, ?> lay) {
+            List<List<String>> jr = new ArrayList<>();
+            if (lay.get("judge_miou19_against_source_labels") instanceof Map<?, ?> kept) {
+                kept.forEach((k, v) -> jr.add(List.of("transfer: " + k, f((Double) v))));
+            }
+            if (lay.get("judge_miou19_of_samples_from_noise_against_their_labels") instanceof Map<?, ?> noise) {
+                noise.forEach((k, v) -> jr.add(List.of("from pure noise: " + k, f((Double) v))));
+            }
+            h.paragraph("Layout: the judge's mIoU19 against the source labels (higher: the layout is kept).");
+            h.table(List.of("images", "judge mIoU19"), jr);
+        }
+        if (Files.isRegularFile(s.out().resolve("grid.png"))) {
+            h.image("grid.png", "source, each transfer, label");
+        }
+        Map<String, List<double[]>> loss = new LinkedHashMap<>();
+        Map<String, List<double[]>> sim = new LinkedHashMap<>();
+        for (String arm : table.keySet()) {
+            Path f = s.out().resolve(arm + "-s" + s.seeds().get(0)).resolve("metrics.json");
+            if (Files.isRegularFile(f)) {
+                String k = arm.equals("source-only") ? "loss" : "loss_generated";
+                loss.put(ROW_NAMES.getOrDefault(arm, arm), HtmlReport.smooth(HtmlReport.series(f, k), 50));
+                if (!arm.equals("source-only")) {
+                    sim.put(ROW_NAMES.getOrDefault(arm, arm), HtmlReport.smooth(HtmlReport.series(f, "loss_sim"), 50));
+                }
+            }
+        }
+        h.chart("cross-entropy on the transferred images (source-only: on the source), seed " + s.seeds().get(0), "iteration", "CE", loss);
+        h.chart("1 − cos of pooled last-stage features of the pairs", "iteration", "1 − cos", sim);
+        h.write(s.out().resolve("report.html"));
+    }
+
+    private static String values(Map<String, Object> r) {
+        Object v = r.get("miou19_values");
+        if (!(v instanceof double[] a)) {
+            return "-";
+        }
+        List<String> out = new ArrayList<>();
+        for (double x : a) {
+            out.add(String.format(Locale.ROOT, "%.2f", x));
+        }
+        return String.join(" / ", out);
+    }
+
+    private static String pm(Map<String, Object> r, String k) {
+        if (!r.containsKey(k + "_mean")) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.2f ± %.2f", ((Number) r.get(k + "_mean")).doubleValue(), ((Number) r.get(k + "_std")).doubleValue());
+    }
+
+    private static String f(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+}

@@ -99,6 +99,15 @@ check "--prompt" "$o" personalize dreambooth --image "$sim/images/$first" --prom
 check "--classes" "$o" generate datum --model "$here/models/prior" --classes objects --out "$o"
 check "--recipe" "$o" adapt datum --recipe sd --out "$o"
 check "afile" "$o" adapt datum --data "$work/b" --target-image "$work/afile" --out "$o"
+# ZoDi
+mkdir -p "$work/gen/images" "$work/gen/labels"   # a transfer folder missing every image
+cp "$sim/images/$first" "$work/gen/images/" && cp "$sim/labels/$first" "$work/gen/labels/"
+check "--mode" "$o" transfer zodi --data "$sim" --target-condition night --mode dreams --out "$o"
+check "--strength" "$o" transfer zodi --data "$sim" --target-condition night --strength 1.5 --out "$o"
+check "--label-colors" "$o" transfer zodi --data "$sim" --target-condition night --label-colors pastel --out "$o"
+check "--target-condition" "$o" transfer zodi --data "$sim" --target-condition dusk --out "$o"
+check "nowhere" "$o" transfer zodi --data "$sim" --target-condition snow --controlnet "$work/nowhere" --out "$o"
+check "--generated" "$o" adapt zodi --data "$work/b" --source "$sim" --val "$sim" --generated "$work/gen" --out "$o"
 # checkpoints
 check "$st" "$o" prior sample --model "$work/p-trunc" --prompt "a photo of a car" --out "$o/x.png"
 check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --prompt "a photo of a car" --out "$o/x.png"

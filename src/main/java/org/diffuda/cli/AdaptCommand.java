@@ -91,6 +91,10 @@ public final class AdaptCommand implements Runnable {
         boolean noSourceTerm;
         @Option(names = "--baseline", description = "Ablation baseline: unguided translation at n = N, one stage.")
         boolean baseline;
+        @Option(names = "--ablation-seeds", split = ",", description = "Seeds of the ablation rows (default: --seeds).")
+        List<Long> ablationSeeds;
+        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet).")
+        List<String> layoutModes;
         @Option(names = "--ablation", description = "Run every ablation of the paper's Table 2 (sharing the denoiser and g0) and print the table.")
         boolean ablation;
 
@@ -296,6 +300,10 @@ public final class AdaptCommand implements Runnable {
         double lambdaSim;
         @Option(names = "--seeds", split = ",", description = "Stage-2 seeds, one training each, reported as mean ± std (default: --seed). Transfers use the first.")
         List<Long> seeds;
+        @Option(names = "--ablation-seeds", split = ",", description = "Seeds of the ablation rows (default: --seeds).")
+        List<Long> ablationSeeds;
+        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet).")
+        List<String> layoutModes;
         @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim.")
         boolean ablation;
         @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim (default: zodi; with --ablation: all).")
@@ -305,7 +313,7 @@ public final class AdaptCommand implements Runnable {
         @Option(names = "--judge", description = "Labelled target-condition train split for the diagnostic layout judge (default on the embedded benchmark: DATA/real-CONDITION/train; 'none' to skip).")
         String judge;
         @Option(names = "--judge-images", converter = Ranges.NonNegative.class, defaultValue = "100",
-                description = "Label maps the ControlNet samples from pure noise for the judge (default: ${DEFAULT-VALUE}).")
+                description = "Images (first by id) the layout judge compares transfers on, and label maps the ControlNet samples from pure noise (default: ${DEFAULT-VALUE}).")
         int judgeImages;
         @Option(names = "--out", defaultValue = "runs/zodi", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;
@@ -338,8 +346,10 @@ public final class AdaptCommand implements Runnable {
             };
             List<String> a = arms != null ? arms : ablation ? List.copyOf(org.diffuda.methods.zodi.Zodi.ARMS.keySet()) : List.of("zodi");
             List<Long> sd = seeds != null ? seeds : List.of(common.seed);
+            var plan = new org.diffuda.methods.zodi.Zodi.Plan(sd, ablationSeeds != null ? ablationSeeds : sd, a,
+                    layoutModes != null ? layoutModes : j == null ? List.of() : List.of("sdedit", "controlnet"), !noSourceOnly, judgeImages);
             var s = new org.diffuda.methods.zodi.Zodi.Spec(src, v, out, zodi.base, zodi.variant, zodi.controlnet(), c, generated,
-                    seg.model(), t, lambdaSim, sd, a, !noSourceOnly, j, judgeImages, seg.eval(), resume, new BadInput(common.skipBad));
+                    seg.model(), t, lambdaSim, plan, j, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.zodi.Zodi.run(s);
             CommonOptions.writeEffective(spec, out);
             System.out.println();

@@ -204,18 +204,21 @@ class ZodiTest {
         SegModelConfig seg = new SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);
         java.util.function.Function<Boolean, Zodi.Spec> spec = resume -> new Zodi.Spec(tmp.resolve("b/real/train").toString(),
                 tmp.resolve("b/real-night/val").toString(), tmp.resolve("run"), sd, null, sd.resolve("controlnet"), tinyTransfer("zodi"), null,
-                seg, t, 0.1, List.of(0L, 1L), List.of("zodi", "no-sim"), true, tmp.resolve("b/real-night/train").toString(), 2,
-                Evaluator.Options.whole(), resume, BadInput.strict());
+                seg, t, 0.1, Zodi.Plan.of(List.of(0L, 1L), List.of("zodi", "no-sim")).with("ablationSeeds", List.of(0L), "layoutModes", List.of("sdedit"),
+                "judgeImages", 2), tmp.resolve("b/real-night/train").toString(), Evaluator.Options.whole(), resume, BadInput.strict());
         var m = Zodi.run(spec.apply(false));
         @SuppressWarnings("unchecked")
         var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
         assertEquals(List.of("source-only", "zodi", "no-sim"), List.copyOf(rows.keySet()));
         assertEquals(2, ((double[]) rows.get("zodi").get("miou19_values")).length, "one training per seed");
+        assertEquals(1, ((double[]) rows.get("no-sim").get("miou19_values")).length, "ablation rows: their own seeds");
+        assertEquals(2, Files.list(tmp.resolve("run/transfer-sdedit/images")).count(), "a judge-only transfer: the first judgeImages images");
         assertTrue(Files.isDirectory(tmp.resolve("run/transfer-zodi/images")));
         assertFalse(Files.exists(tmp.resolve("run/transfer-controlnet")), "w/o L_sim trains on the ZoDi transfer");
         assertTrue(Files.readString(tmp.resolve("run/zodi-s0/checkpoint/config.json")).contains("lambda_sim"));
         var metrics = org.diffuda.util.Json.MAPPER.readTree(tmp.resolve("run/metrics.json").toFile());
         assertTrue(metrics.path("layout").path("judge_miou19_against_source_labels").has("zodi"));
+        assertTrue(metrics.path("layout").path("judge_miou19_against_source_labels").has("sdedit"));
         assertTrue(metrics.path("layout").path("judge_miou19_of_samples_from_noise_against_their_labels").has("controlnet"));
         assertEquals(2, Files.list(tmp.resolve("run/judge/noise-controlnet/images")).count());
         assertTrue(Files.isRegularFile(tmp.resolve("run/grid.png")) && Files.readString(tmp.resolve("run/report.html")).contains("w/o L_sim"));
@@ -225,5 +228,23 @@ class ZodiTest {
         assertEquals(metrics.path("rows").path("zodi").path("miou19_mean").asDouble(),
                 ((Number) ((java.util.Map<?, ?>) ((java.util.Map<?, ?>) again.get("rows")).get("zodi")).get("miou19_mean")).doubleValue(), 1e-12);
         assertEquals(model, Files.getLastModifiedTime(tmp.resolve("run/zodi-s1/model/model.safetensors")).toMillis(), "nothing retrained");
+    }
+
+    @Test
+    void labelsEnterTheControlNetInCityscapesOrAde20kColoursOrOneHot() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            NDArray y = org.diffuda.nn.Tensors.create(m, new long[] {0, 13, 8, 255}, new Shape(1, 2, 2));
+            float[] cs = org.diffuda.diffusion.pipelines.LayoutCondition.encode(y, "cityscapes-colors").toFloatArray();
+            float[] ade = org.diffuda.diffusion.pipelines.LayoutCondition.encode(y, "ade20k-colors").toFloatArray();
+            // channel-major (3, 2, 2): pixel 0 road, 1 car, 2 vegetation, 3 ignored
+            assertArrayEquals(new float[] {128 / 255f, 64 / 255f, 128 / 255f}, new float[] {cs[0], cs[4], cs[8]}, 1e-6f, "Cityscapes road");
+            assertArrayEquals(new float[] {140 / 255f, 140 / 255f, 140 / 255f}, new float[] {ade[0], ade[4], ade[8]}, 1e-6f, "ADE20K road");
+            assertArrayEquals(new float[] {0, 102 / 255f, 200 / 255f}, new float[] {ade[1], ade[5], ade[9]}, 1e-6f, "ADE20K car");
+            assertArrayEquals(new float[] {4 / 255f, 200 / 255f, 3 / 255f}, new float[] {ade[2], ade[6], ade[10]}, 1e-6f, "ADE20K tree");
+            assertArrayEquals(new float[] {0, 0, 0}, new float[] {ade[3], ade[7], ade[11]}, 0f, "ignored is black");
+            assertEquals(19, org.diffuda.diffusion.pipelines.LayoutCondition.encode(y, "onehot").getShape().get(1));
+            assertEquals("cityscapes-colors", org.diffuda.diffusion.pipelines.LayoutCondition.check("colour"));
+            assertThrows(DiffudaException.class, () -> org.diffuda.diffusion.pipelines.LayoutCondition.check("pastel"));
+        }
     }
 }

@@ -83,8 +83,36 @@ public final class Zodi {
      * @param train       stage-2 training; its batch counts pairs (source-only trains on twice as many images)
      */
     public record Spec(String source, String val, Path out, Path base, String variant, Path controlnet, ZodiConfig transfer,
-                       Path generated, SegModelConfig model, TrainConfig train, double lambdaSim, List<Long> seeds, List<String> arms,
-                       boolean sourceOnly, String judgeData, int judgeImages, Evaluator.Options eval, boolean resume, BadInput bad) {}
+                       Path generated, SegModelConfig model, TrainConfig train, double lambdaSim, Plan plan, String judgeData,
+                       Evaluator.Options eval, boolean resume, BadInput bad) {
+        public List<Long> seeds() {
+            return plan.seeds();
+        }
+    }
+
+    /**
+     * What a run trains and judges.
+     *
+     * @param seeds         stage-2 seeds of ZoDi and source-only (transfers use the first)
+     * @param ablationSeeds seeds of the other arms
+     * @param layoutModes   transfer modes made only for the judge and the grid, on the first judgeImages images
+     * @param judgeImages   images (first by id) the judge compares the transfers on, and label maps the
+     *                      ControlNet samples from pure noise (0: no noise samples)
+     */
+    public record Plan(List<Long> seeds, List<Long> ablationSeeds, List<String> arms, List<String> layoutModes, boolean sourceOnly,
+                       int judgeImages) {
+        public static Plan of(List<Long> seeds, List<String> arms) {
+            return new Plan(seeds, seeds, arms, List.of(), true, 100);
+        }
+
+        public Plan with(Object... nameValuePairs) {
+            return org.diffuda.util.Configs.with(this, nameValuePairs);
+        }
+
+        List<Long> seedsOf(String arm) {
+            return arm.equals("zodi") ? seeds : ablationSeeds;
+        }
+    }
 
     private Zodi() {}
 
@@ -93,7 +121,7 @@ public final class Zodi {
         if (s.seeds().isEmpty()) {
             throw new DiffudaException("--seeds: give at least one seed");
         }
-        for (String a : s.arms()) {
+        for (String a : s.plan().arms()) {
             if (!ARMS.containsKey(a)) {
                 throw new DiffudaException("--arms " + a + ": expected some of " + String.join(", ", ARMS.keySet()));
             }
@@ -102,10 +130,20 @@ public final class Zodi {
         if (!source.labelled()) {
             throw new DiffudaException("--source " + s.source() + ": has no labels");
         }
+        for (String mode : s.plan().layoutModes()) {
+            s.transfer().with("mode", mode).check();
+        }
+        boolean needsControlNet = s.plan().arms().stream().anyMatch(a -> List.of("zodi", "controlnet").contains(ARMS.get(a).mode()));
+        if (needsControlNet && s.generated() == null && (s.controlnet() == null || !Files.isRegularFile(s.controlnet().resolve("config.json")))) {
+            throw new DiffudaException("--controlnet " + s.controlnet() + ": no config.json (expected a diffusers ControlNet folder)");
+        }
+        if (s.generated() != null) {
+            ZodiAdaptation.pairs(source, Datasets.open(s.generated().toString(), s.bad())); // every pair there before anything is written
+        }
         guard(s);
         long seed0 = s.seeds().get(0);
         Map<String, Path> transfers = new LinkedHashMap<>();
-        for (String a : s.arms()) {
+        for (String a : s.plan().arms()) {
             Arm arm = ARMS.get(a);
             if (transfers.containsKey(arm.mode())) {
                 continue;
@@ -117,6 +155,15 @@ public final class Zodi {
             }
             transfers.put(arm.mode(), dir);
         }
+        for (String mode : s.plan().layoutModes()) {
+            if (!transfers.containsKey(mode)) {
+                Path dir = s.out().resolve("transfer-" + mode);
+                System.out.println("ZoDi stage 1 for the judge: transfer (" + mode + ") of the first " + s.plan().judgeImages() + " images");
+                ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", mode), dir, seed0,
+                        Math.max(1, s.plan().judgeImages()), s.bad());
+                transfers.put(mode, dir);
+            }
+        }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("method", "zodi");
         m.put("source", s.source());
@@ -126,7 +173,7 @@ public final class Zodi {
         m.put("seeds", s.seeds());
         m.put("selection", "last checkpoint (no target labels)");
         Map<String, Object> rows = new LinkedHashMap<>();
-        if (s.sourceOnly()) {
+        if (s.plan().sourceOnly()) {
             List<EvalResult> evs = new ArrayList<>();
             for (long seed : s.seeds()) {
                 System.out.println("source-only baseline, seed " + seed);
@@ -135,10 +182,10 @@ public final class Zodi {
             }
             rows.put("source-only", row(evs));
         }
-        for (String a : s.arms()) {
+        for (String a : s.plan().arms()) {
             Arm arm = ARMS.get(a);
             List<EvalResult> evs = new ArrayList<>();
-            for (long seed : s.seeds()) {
+            for (long seed : s.plan().seedsOf(a)) {
                 System.out.println("ZoDi stage 2: " + a + " (λ " + (arm.similarity() ? s.lambdaSim() : 0) + "), seed " + seed);
                 evs.add(adapt(s, transfers.get(arm.mode()), arm.similarity() ? s.lambdaSim() : 0, s.out().resolve(a + "-s" + seed), seed));
             }
@@ -222,13 +269,15 @@ public final class Zodi {
         try (NDManager m = Engines.engine().newBaseManager()) {
             Segmenter judge = SegModels.load(dir.resolve("segmenter/model"), m);
             Map<String, Object> kept = new LinkedHashMap<>();
+            int n = s.plan().judgeImages() > 0 ? s.plan().judgeImages() : Integer.MAX_VALUE;
             for (Map.Entry<String, Path> e : transfers.entrySet()) {
-                Dataset d = Datasets.open(e.getValue().toString(), s.bad());
+                Dataset d = first(Datasets.open(e.getValue().toString(), s.bad()), n);
                 kept.put(e.getKey(), Evaluator.evaluate(judge, d, s.eval(), s.bad(), p -> {}).miou19());
             }
-            kept.put("source images", Evaluator.evaluate(judge, source, s.eval(), s.bad(), p -> {}).miou19());
+            kept.put("source images", Evaluator.evaluate(judge, first(source, n), s.eval(), s.bad(), p -> {}).miou19());
+            out.put("images", Math.min(n, source.size()));
             out.put("judge_miou19_against_source_labels", kept);
-            if (s.judgeImages() > 0 && s.controlnet() != null) {
+            if (s.plan().judgeImages() > 0 && s.controlnet() != null) {
                 Map<String, Object> noise = new LinkedHashMap<>();
                 for (boolean control : new boolean[] {true, false}) {
                     Path nd = dir.resolve(control ? "noise-controlnet" : "noise-prompt-only");
@@ -249,7 +298,7 @@ public final class Zodi {
             return;
         }
         List<Integer> order = sortedIds(source);
-        int n = Math.min(s.judgeImages(), order.size());
+        int n = Math.min(s.plan().judgeImages(), order.size());
         ZodiConfig c = s.transfer();
         try (NDManager m = Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(s.base(), m, s.variant());
@@ -294,6 +343,38 @@ public final class Zodi {
         } catch (java.io.IOException e) {
             throw new DiffudaException(dir + ": " + AtomicFiles.ioReason(e), e);
         }
+    }
+
+    /** The first n images of a dataset by id (every transfer's judge compares the same images). */
+    static Dataset first(Dataset d, int n) {
+        List<Integer> order = sortedIds(d);
+        List<Integer> keep = order.subList(0, Math.min(n, order.size()));
+        return new Dataset() {
+            @Override
+            public String name() {
+                return d.name();
+            }
+
+            @Override
+            public int size() {
+                return keep.size();
+            }
+
+            @Override
+            public String id(int index) {
+                return d.id(keep.get(index));
+            }
+
+            @Override
+            public Sample load(int index) {
+                return d.load(keep.get(index));
+            }
+
+            @Override
+            public boolean labelled() {
+                return d.labelled();
+            }
+        };
     }
 
     private static List<Integer> sortedIds(Dataset d) {

@@ -108,22 +108,32 @@ public final class ZodiTransfer {
 
     /** How labels enter this ControlNet: the configured colours, or by its input channels. */
     public static String labelInput(ZodiConfig c, ControlNetModel cn) {
+        return labelInput(c, cn == null ? null : channels(cn.config()));
+    }
+
+    /** The same from a ControlNet folder's config alone (checked before anything is written). */
+    public static String labelInput(ZodiConfig c, Path controlnetDir) {
+        return labelInput(c, controlnetDir == null ? null
+                : channels(PipelineFolder.config(controlnetDir, org.diffuda.diffusion.models.UNet2DConditionConfig.class)));
+    }
+
+    private static String labelInput(ZodiConfig c, Integer channels) {
         if (c.labelColors() != null) {
             String m = LayoutCondition.check(c.labelColors());
-            if (cn != null && LayoutCondition.channels(m) != channels(cn)) {
+            if (channels != null && LayoutCondition.channels(m) != channels) {
                 throw new DiffudaException("--label-colors " + c.labelColors() + ": gives " + LayoutCondition.channels(m)
-                        + " channels, the ControlNet takes " + channels(cn));
+                        + " channels, the ControlNet takes " + channels);
             }
             return m;
         }
-        if (cn == null) {
+        if (channels == null) {
             return "cityscapes-colors";
         }
-        return channels(cn) == org.diffuda.data.Classes.NUM ? "onehot" : "cityscapes-colors";
+        return channels == org.diffuda.data.Classes.NUM ? "onehot" : "cityscapes-colors";
     }
 
-    private static int channels(ControlNetModel cn) {
-        Integer ch = cn.config().conditioningChannels();
+    private static int channels(org.diffuda.diffusion.models.UNet2DConditionConfig cc) {
+        Integer ch = cc.conditioningChannels();
         return ch == null ? 3 : ch; // diffusers' default
     }
 
@@ -143,6 +153,7 @@ public final class ZodiTransfer {
         if (controlnetDir != null && c.usesControlNet() && !Files.isRegularFile(controlnetDir.resolve("config.json"))) {
             throw new DiffudaException("--controlnet " + controlnetDir + ": no config.json (expected a diffusers ControlNet folder)");
         }
+        String labelInput = labelInput(c, c.usesControlNet() ? controlnetDir : null);
         List<Integer> order = new ArrayList<>();
         for (int i = 0; i < source.size(); i++) {
             order.add(i);
@@ -164,7 +175,6 @@ public final class ZodiTransfer {
             int made = 0;
             PipelineFolder.StableDiffusion p = todo == 0 ? null : PipelineFolder.load(pipeline, m, variant);
             ControlNetModel cn = todo == 0 || !c.usesControlNet() ? null : PipelineFolder.loadControlNet(controlnetDir, m, variant);
-            String labelInput = labelInput(c, cn);
             int[] size = p == null ? null : TextToImage.imageSize(p);
             List<Item> items = new ArrayList<>();
             int[] st = start(new DdimScheduler(PipelineFolder.config(pipeline.resolve("scheduler"), "scheduler_config.json",

@@ -183,4 +183,25 @@ public final class AtomicFiles {
             }
         }
     }
+
+    /** {@code records} as JSON lines (a manifest), written atomically. */
+    public static void writeJsonLines(Path target, java.util.List<?> records) {
+        StringBuilder sb = new StringBuilder();
+        for (Object r : records) {
+            sb.append(Json.compact(r)).append('\n');
+        }
+        writeString(target, sb.toString());
+    }
+
+    /**
+     * The names of the complete files ending in {@code suffix} in {@code dir}, from one listing.
+     * Files written with {@link #write} appear only whole (a killed writer leaves at most a hidden
+     * temporary, which the next write of that file clears), so these are the finished ones.
+     */
+    public static java.util.Set<String> completeFiles(Path dir, String suffix) throws IOException {
+        try (var s = java.nio.file.Files.list(dir)) {
+            return s.filter(java.nio.file.Files::isRegularFile).map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(suffix) && !n.startsWith(".")).collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
+        }
+    }
 }

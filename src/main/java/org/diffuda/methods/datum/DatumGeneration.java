@@ -83,7 +83,7 @@ public final class DatumGeneration {
                 items.add(new Item("images/" + file(i), prompts.get(i), seed, i, g.steps(),
                         g.guidance()));
             }
-            java.util.Set<String> finished = finished(images);
+            java.util.Set<String> finished = AtomicFiles.completeFiles(images, ".png");
             int todo = 0;
             for (int i = 0; i < prompts.size(); i++) {
                 if (!finished.contains(file(i))) {
@@ -123,26 +123,10 @@ public final class DatumGeneration {
                     }
                 }
             }
-            List<String> lines = new ArrayList<>();
-            for (Item it : items) {
-                lines.add(Json.compact(it));
-            }
-            AtomicFiles.writeString(out.resolve("manifest.jsonl"), String.join("\n", lines) + "\n");
+            AtomicFiles.writeJsonLines(out.resolve("manifest.jsonl"), items);
             return made;
         } catch (java.io.IOException e) {
             throw new DiffudaException(out + ": " + AtomicFiles.ioReason(e), e);
-        }
-    }
-
-    /**
-     * The images already written, from one listing of the folder. Images are only ever written
-     * whole (atomic rename) and never replaced, so a killed run leaves at most a hidden temporary,
-     * which the next write of that image clears.
-     */
-    private static java.util.Set<String> finished(Path images) throws java.io.IOException {
-        try (var s = Files.list(images)) {
-            return s.filter(Files::isRegularFile).map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".png") && !n.startsWith("."))
-                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 }

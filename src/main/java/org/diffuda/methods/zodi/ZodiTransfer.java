@@ -167,7 +167,7 @@ public final class ZodiTransfer {
             Files.createDirectories(images);
             Files.createDirectories(labels);
             guard(out, pipeline, controlnetDir, source, c, seed, limit);
-            java.util.Set<String> finished = finished(images);
+            java.util.Set<String> finished = AtomicFiles.completeFiles(images, ".png");
             int todo = 0;
             for (int i : order) {
                 todo += finished.contains(fileStem(source.id(i)) + ".png") ? 0 : 1;
@@ -211,11 +211,7 @@ public final class ZodiTransfer {
                     }
                 }
             }
-            List<String> lines = new ArrayList<>();
-            for (Item it : items) {
-                lines.add(Json.compact(it));
-            }
-            AtomicFiles.writeString(out.resolve("manifest.jsonl"), String.join("\n", lines) + "\n");
+            AtomicFiles.writeJsonLines(out.resolve("manifest.jsonl"), items);
             return made;
         } catch (java.io.IOException e) {
             throw new DiffudaException(out + ": " + AtomicFiles.ioReason(e), e);
@@ -279,10 +275,4 @@ public final class ZodiTransfer {
         }
     }
 
-    private static java.util.Set<String> finished(Path images) throws java.io.IOException {
-        try (var s = Files.list(images)) {
-            return s.filter(Files::isRegularFile).map(f -> f.getFileName().toString())
-                    .filter(n -> n.endsWith(".png") && !n.startsWith(".")).collect(java.util.stream.Collectors.toCollection(java.util.HashSet::new));
-        }
-    }
 }

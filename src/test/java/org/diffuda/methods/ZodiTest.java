@@ -212,7 +212,7 @@ class ZodiTest {
         assertEquals(List.of("source-only", "zodi", "no-sim"), List.copyOf(rows.keySet()));
         assertEquals(2, ((double[]) rows.get("zodi").get("miou19_values")).length, "one training per seed");
         assertEquals(1, ((double[]) rows.get("no-sim").get("miou19_values")).length, "ablation rows: their own seeds");
-        assertEquals(2, Files.list(tmp.resolve("run/transfer-sdedit/images")).count(), "a judge-only transfer: the first judgeImages images");
+        assertEquals(2, Files.list(tmp.resolve("run/judge/transfer-sdedit/images")).count(), "a judge-only transfer: the first judgeImages images");
         assertTrue(Files.isDirectory(tmp.resolve("run/transfer-zodi/images")));
         assertFalse(Files.exists(tmp.resolve("run/transfer-controlnet")), "w/o L_sim trains on the ZoDi transfer");
         assertTrue(Files.readString(tmp.resolve("run/zodi-s0/checkpoint/config.json")).contains("lambda_sim"));

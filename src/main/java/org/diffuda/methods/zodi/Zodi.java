@@ -157,7 +157,7 @@ public final class Zodi {
         }
         for (String mode : s.plan().layoutModes()) {
             if (!transfers.containsKey(mode)) {
-                Path dir = s.out().resolve("transfer-" + mode);
+                Path dir = s.out().resolve("judge").resolve("transfer-" + mode); // not OUT/transfer-MODE: an arm added later makes the full one there
                 System.out.println("ZoDi stage 1 for the judge: transfer (" + mode + ") of the first " + s.plan().judgeImages() + " images");
                 ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", mode), dir, seed0,
                         Math.max(1, s.plan().judgeImages()), s.bad());

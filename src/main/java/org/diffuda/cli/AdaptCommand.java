@@ -306,7 +306,7 @@ public final class AdaptCommand implements Runnable {
         List<String> layoutModes;
         @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim.")
         boolean ablation;
-        @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim (default: zodi; with --ablation: all).")
+        @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim, or none (only the baseline and the judge); default: zodi; with --ablation: all.")
         List<String> arms;
         @Option(names = "--no-source-only", description = "Skip the source-only baseline.")
         boolean noSourceOnly;
@@ -344,7 +344,8 @@ public final class AdaptCommand implements Runnable {
                 case "small" -> seg.train(org.diffuda.util.Configs.with(TrainConfig.small(), "batchSize", 4)); // 4 pairs: 8 images, as source-only's batch
                 default -> seg.train();
             };
-            List<String> a = arms != null ? arms : ablation ? List.copyOf(org.diffuda.methods.zodi.Zodi.ARMS.keySet()) : List.of("zodi");
+            List<String> a = arms != null ? (arms.equals(List.of("none")) ? List.of() : arms)
+                    : ablation ? List.copyOf(org.diffuda.methods.zodi.Zodi.ARMS.keySet()) : List.of("zodi");
             List<Long> sd = seeds != null ? seeds : List.of(common.seed);
             var plan = new org.diffuda.methods.zodi.Zodi.Plan(sd, ablationSeeds != null ? ablationSeeds : sd, a,
                     layoutModes != null ? layoutModes : j == null ? List.of() : List.of("sdedit", "controlnet"), !noSourceOnly, judgeImages);

@@ -310,7 +310,7 @@ public final class AdaptCommand implements Runnable {
         List<String> arms;
         @Option(names = "--no-source-only", description = "Skip the source-only baseline.")
         boolean noSourceOnly;
-        @Option(names = "--judge", description = "Labelled target-condition train split for the diagnostic layout judge (default on the embedded benchmark: DATA/real-CONDITION/train; 'none' to skip).")
+        @Option(names = "--judge", description = "Labelled target-condition train split for the diagnostic layout judge (default on the embedded benchmark without --generated: DATA/real-CONDITION/train; 'none' to skip).")
         String judge;
         @Option(names = "--judge-images", converter = Ranges.NonNegative.class, defaultValue = "100",
                 description = "Images (first by id) the layout judge compares transfers on, and label maps the ControlNet samples from pure noise (default: ${DEFAULT-VALUE}).")
@@ -338,7 +338,7 @@ public final class AdaptCommand implements Runnable {
             String src = source != null ? source : data.resolve("real/train").toString();
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real-" + cond + "/val").toString();
             String j = judge != null ? ("none".equals(judge) ? null : judge)
-                    : (cond != null && Files.isDirectory(data.resolve("real-" + cond + "/train/labels")) ? data.resolve("real-" + cond + "/train").toString() : null);
+                    : generated == null && (cond != null && Files.isDirectory(data.resolve("real-" + cond + "/train/labels")) ? data.resolve("real-" + cond + "/train").toString() : null);
             TrainConfig t = switch (seg.profile) {
                 case "deeplab" -> seg.train(TrainConfig.zodiReal());
                 case "small" -> seg.train(org.diffuda.util.Configs.with(TrainConfig.small(), "batchSize", 4)); // 4 pairs: 8 images, as source-only's batch

@@ -338,7 +338,8 @@ public final class AdaptCommand implements Runnable {
             String src = source != null ? source : data.resolve("real/train").toString();
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real-" + cond + "/val").toString();
             String j = judge != null ? ("none".equals(judge) ? null : judge)
-                    : generated == null && (cond != null && Files.isDirectory(data.resolve("real-" + cond + "/train/labels")) ? data.resolve("real-" + cond + "/train").toString() : null);
+                    : generated == null && cond != null && Files.isDirectory(data.resolve("real-" + cond + "/train/labels"))
+                            ? data.resolve("real-" + cond + "/train").toString() : null;
             TrainConfig t = switch (seg.profile) {
                 case "deeplab" -> seg.train(TrainConfig.zodiReal());
                 case "small" -> seg.train(org.diffuda.util.Configs.with(TrainConfig.small(), "batchSize", 4)); // 4 pairs: 8 images, as source-only's batch

@@ -170,6 +170,12 @@ class ZodiTest {
         assertThrows(DiffudaException.class, () -> ZodiTransfer.run(sd, null, null, src, c, tmp.resolve("x"), 0, 5, BadInput.strict()),
                 "zodi needs a ControlNet");
         assertEquals(2, ZodiTransfer.run(sd, null, null, src, c.with("mode", "sdedit"), tmp.resolve("sdedit"), 0, 2, BadInput.strict()));
+        // at the source's size instead of the pipeline's: another image, same size on disk, labels still paired
+        assertEquals(2, ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c.with("source_size", true), tmp.resolve("full"), 0, 2,
+                BadInput.strict()));
+        Sample full = Datasets.open(tmp.resolve("full").toString(), BadInput.strict()).load(0);
+        assertEquals(s0.height(), full.height());
+        assertFalse(java.util.Arrays.equals(o.image(), full.image()), "denoised at another size");
     }
 
     @Test

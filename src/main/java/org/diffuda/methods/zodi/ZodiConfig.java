@@ -24,6 +24,9 @@ import org.diffuda.util.DiffudaException;
  * @param labelColors    how labels enter the ControlNet ({@code cityscapes-colors}, {@code ade20k-colors},
  *                       {@code onehot}); null: {@code onehot} for a 19-channel ControlNet, Cityscapes
  *                       colours (as ZoDi feeds control_v11p_sd15_seg) for a 3-channel one
+ * @param sourceSize     denoise at the source image's size (rounded down to a multiple of 8; every
+ *                       image of a batch at the first one's) instead of the pipeline's trained size
+ *                       (diffusers' height/width arguments; ZoDi runs SD at the source's 512×1024)
  * @param batch          images denoised together (image i draws from its own generator; the batch changes only the last bits)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -38,7 +41,8 @@ public record ZodiConfig(
         @JsonProperty("guidance") double guidance,
         @JsonProperty("control_scale") double controlScale,
         @JsonProperty("label_colors") String labelColors,
-        @JsonProperty("batch") int batch) {
+        @JsonProperty("batch") int batch,
+        @JsonProperty("source_size") boolean sourceSize) {
 
     public static final List<String> MODES = List.of("zodi", "controlnet", "inst", "sdedit");
 
@@ -49,7 +53,7 @@ public record ZodiConfig(
 
     /** The public code's transfer for a prompt at a strength. */
     public static ZodiConfig of(String prompt, double strength) {
-        return new ZodiConfig("zodi", prompt, ", best quality", "lower quality, worst quality", strength, 20, 1.0, 9.0, 1.0, null, 16);
+        return new ZodiConfig("zodi", prompt, ", best quality", "lower quality, worst quality", strength, 20, 1.0, 9.0, 1.0, null, 16, false);
     }
 
     /** The paper's prompt and strength for a target condition (night, snow, rain, fog, game). */

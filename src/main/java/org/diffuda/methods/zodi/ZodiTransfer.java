@@ -221,6 +221,9 @@ public final class ZodiTransfer {
     private static int transferBatch(PipelineFolder.StableDiffusion p, ControlNetModel cn, List<Sample> samples, ZodiConfig c,
                                      String labelInput, int[] size, long seed, Path images, Path labels, java.util.Set<String> finished,
                                      Progress progress, NDManager root) {
+        if (c.sourceSize()) {
+            size = new int[] {samples.get(0).height() / 8 * 8, samples.get(0).width() / 8 * 8};
+        }
         try (NDManager m = root.newSubManager()) {
             List<NDArray> xs = new ArrayList<>(), cs = new ArrayList<>();
             List<Generator> gens = new ArrayList<>();

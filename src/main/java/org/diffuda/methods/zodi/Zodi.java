@@ -11,7 +11,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -212,23 +211,10 @@ public final class Zodi {
         if (done != null || Files.isRegularFile(out.resolve("metrics.json"))) {
             return done;
         }
-        List<Dataset> pairs = ZodiAdaptation.pairs(Datasets.open(s.source(), s.bad()), Datasets.open(generated.toString(), s.bad()));
         boolean resume = Files.isDirectory(out.resolve("checkpoint"));
         SegRun.Spec spec = new SegRun.Spec("zodi", List.of(s.source(), generated.toString()), s.val(), out, s.model(), s.train(), seed,
                 s.eval(), resume, s.bad());
-        return SegRun.run(spec, 0, new SegRun.StepFactory() {
-            final SegRun.StepFactory inner = ZodiAdaptation.step(s.train(), lambda, seed, s.bad());
-
-            @Override
-            public org.diffuda.training.Trainer.Step step(Segmenter model, List<Dataset> data) {
-                return inner.step(model, pairs);
-            }
-
-            @Override
-            public Map<String, Object> config() {
-                return inner.config();
-            }
-        }).eval();
+        return SegRun.run(spec, 0, ZodiAdaptation.step(s.train(), lambda, seed, s.bad())).eval();
     }
 
     static EvalResult supervised(Spec s, String name, List<String> train, String val, Path out, TrainConfig cfg, long seed) {
@@ -297,7 +283,7 @@ public final class Zodi {
         if (Files.isRegularFile(dir.resolve("done.json"))) {
             return;
         }
-        List<Integer> order = sortedIds(source);
+        List<Integer> order = ZodiTransfer.byId(source);
         int n = Math.min(s.plan().judgeImages(), order.size());
         ZodiConfig c = s.transfer();
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -347,7 +333,7 @@ public final class Zodi {
 
     /** The first n images of a dataset by id (every transfer's judge compares the same images). */
     static Dataset first(Dataset d, int n) {
-        List<Integer> order = sortedIds(d);
+        List<Integer> order = ZodiTransfer.byId(d);
         List<Integer> keep = order.subList(0, Math.min(n, order.size()));
         return new Dataset() {
             @Override
@@ -377,14 +363,6 @@ public final class Zodi {
         };
     }
 
-    private static List<Integer> sortedIds(Dataset d) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparing(d::id));
-        return order;
-    }
 
     /** {@code OUT/grid.png}: rows of source, each transfer, label. */
     static void grid(Spec s, Dataset source, Map<String, Path> transfers) {
@@ -397,7 +375,7 @@ public final class Zodi {
             }
         }
         cols.add("label");
-        List<Integer> order = sortedIds(source);
+        List<Integer> order = ZodiTransfer.byId(source);
         List<BufferedImage> cells = new ArrayList<>();
         for (int r = 0; r < Math.min(4, order.size()); r++) {
             Sample smp = source.load(order.get(r));

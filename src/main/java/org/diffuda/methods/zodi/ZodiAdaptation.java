@@ -107,15 +107,16 @@ public final class ZodiAdaptation {
         return Tensors.affine(dot.div(norms), -1, 1).mean();
     }
 
-    /** The step for {@link SegRun#run(SegRun.Spec, int, SegRun.StepFactory)}: data = {@link #pairs}. */
+    /** The step for {@link SegRun#run(SegRun.Spec, int, SegRun.StepFactory)} on data {source, generated}, aligned by {@link #pairs}. */
     public static SegRun.StepFactory step(TrainConfig cfg, double lambdaSim, long seed, BadInput bad) {
         return new SegRun.StepFactory() {
             @Override
             public Trainer.Step step(Segmenter model, List<Dataset> data) {
                 if (data.size() != 2) {
-                    throw new IllegalArgumentException("ZoDi adaptation takes the two aligned views of ZodiAdaptation.pairs");
+                    throw new IllegalArgumentException("ZoDi adaptation trains on {source, generated}");
                 }
-                return new Step(model, data.get(0), data.get(1), cfg, lambdaSim, seed, bad);
+                List<Dataset> views = pairs(data.get(0), data.get(1));
+                return new Step(model, views.get(0), views.get(1), cfg, lambdaSim, seed, bad);
             }
 
             @Override

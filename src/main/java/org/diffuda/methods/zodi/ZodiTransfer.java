@@ -70,6 +70,16 @@ public final class ZodiTransfer {
         return new int[] {tail.length == 0 ? -1 : tail[0], tail.length};
     }
 
+    /** The dataset's indices in id order (the order images are batched and judged in, whatever the listing). */
+    public static List<Integer> byId(Dataset d) {
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < d.size(); i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.comparing(d::id));
+        return order;
+    }
+
     /** The file stem an id is written under ('/' of ACDC's "night/GOPR…" ids becomes "__"). */
     public static String fileStem(String id) {
         return id.replace("/", "__");
@@ -154,11 +164,7 @@ public final class ZodiTransfer {
             throw new DiffudaException("--controlnet " + controlnetDir + ": no config.json (expected a diffusers ControlNet folder)");
         }
         String labelInput = labelInput(c, c.usesControlNet() ? controlnetDir : null);
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < source.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparing(source::id));
+        List<Integer> order = byId(source);
         if (limit > 0 && limit < order.size()) {
             order = new ArrayList<>(order.subList(0, limit));
         }

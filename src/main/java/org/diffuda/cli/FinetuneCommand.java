@@ -21,69 +21,29 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "finetune", mixinStandardHelpOptions = true,
-        description = "Fine-tune a pipeline's U-Net (and optionally its text encoder) on captioned images; writes OUT/pipeline.")
-public final class FinetuneCommand implements Runnable {
-    @Mixin
-    CommonOptions common;
-    @Option(names = "--pipeline", defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
-    Path pipeline;
-    @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
-    String variant;
-    @Option(names = "--data", required = true,
-            description = "A captioned folder (metadata.jsonl with file_name, text) or an image dataset with --prompt.")
-    String data;
-    @Option(names = "--prompt", description = "Caption of every image when --data has no metadata.jsonl.")
-    String prompt;
-    @Option(names = "--train-text-encoder", description = "Train the text encoder jointly (default: frozen).")
-    boolean trainTextEncoder;
-    @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "400", description = "Iterations (default: ${DEFAULT-VALUE}).")
-    int iters;
-    @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
-    int batch;
-    @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
-    @Option(names = "--caption-dropout", converter = Ranges.Probability.class, defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
-    double captionDropout;
-    @Option(names = "--out", defaultValue = "runs/finetune", description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
-    @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
-    boolean resume;
-    @Spec
-    CommandSpec spec;
+        description = "Fine-tune a pipeline's U-Net (and optionally its text encoder) on captioned images; writes OUT/pipeline.",
+        subcommands = FinetuneCommand.Unet.class)
+public final class FinetuneCommand extends FinetuneBase {
 
-    @Override
-    public void run() {
-        Sizes.positive(iters, "--iters");
-        Sizes.positive(batch, "--batch");
-        Sizes.learningRate(lr);
-        Finetuning.Examples ex;
-        Path dir = Path.of(data);
-        if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
-            int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
-            CaptionedImages c = CaptionedImages.load(dir, size[0], size[1]);
-            List<int[]> sizes = new ArrayList<>();
-            c.images().forEach(i -> sizes.add(new int[] {c.height(), c.width()}));
-            ex = new Finetuning.Examples(c.images(), sizes, c.captions());
-        } else {
-            if (prompt == null) {
-                throw new DiffudaException("--data " + data + ": no metadata.jsonl; give every image a caption with --prompt");
+    /**
+     * {@code finetune unet}: a domain U-Net (U-Net swap's U_src / U_tgt): the U-Net alone trains, the
+     * text encoder stays frozen; OUT/unet (diffusers layout) beside OUT/pipeline.
+     */
+    @Command(name = "unet", mixinStandardHelpOptions = true,
+            description = "Fine-tune only the U-Net on a domain's images (text encoder frozen); writes OUT/unet and OUT/pipeline.")
+    public static final class Unet extends FinetuneBase {
+        @Override
+        public void run() {
+            if (trainTextEncoder) {
+                throw new DiffudaException("--train-text-encoder: finetune unet keeps the text encoder frozen; use finetune");
             }
-            Dataset d = Datasets.open(data, new BadInput(common.skipBad));
-            List<Sample> samples = new ArrayList<>();
-            for (int i = 0; i < d.size(); i++) {
-                samples.add(d.load(i));
-            }
-            ex = Finetuning.examples(samples, java.util.Collections.nCopies(samples.size(), prompt));
+            super.run();
         }
-        if (ex.images().isEmpty()) {
-            throw new DiffudaException("--data " + data + ": no images");
+
+        @Override
+        void done(Path pipelineOut) {
+            org.diffuda.util.AtomicFiles.copyTree(pipelineOut.resolve("unet"), out.resolve("unet"));
+            System.out.println("U-Net written to " + out.resolve("unet"));
         }
-        Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
-        DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
-                "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
-        long t0 = System.nanoTime();
-        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed);
-        CommonOptions.writeEffective(spec, out);
-        System.out.printf("fine-tuned pipeline written to %s in %.1f s%n", p, (System.nanoTime() - t0) / 1e9);
     }
 }

@@ -72,4 +72,26 @@ public final class Finetuning {
         }
         return new Examples(imgs, sizes, captions);
     }
+
+    /**
+     * {@code perImage} random h × w crops of each sample at its own resolution (the thesis' random
+     * crops of 512), drawn once from {@code seed} and the sample's id; a sample smaller than the crop
+     * is resized up to cover it first.
+     */
+    public static List<org.diffuda.data.Sample> crops(List<org.diffuda.data.Sample> samples, int h, int w, int perImage, long seed) {
+        List<org.diffuda.data.Sample> out = new ArrayList<>();
+        for (org.diffuda.data.Sample s : samples) {
+            org.diffuda.data.Sample big = s;
+            if (s.height() < h || s.width() < w) {
+                double k = Math.max((double) h / s.height(), (double) w / s.width());
+                big = Transforms.resizeTo(s, (int) Math.ceil(s.height() * k), (int) Math.ceil(s.width() * k));
+            }
+            java.util.Random r = org.diffuda.util.Generator.of(seed, "finetune crop:" + s.id()).random();
+            for (int k = 0; k < perImage; k++) {
+                int y = r.nextInt(big.height() - h + 1), x = r.nextInt(big.width() - w + 1);
+                out.add(Transforms.crop(big, y, x, h, w));
+            }
+        }
+        return out;
+    }
 }

@@ -1,0 +1,102 @@
+package org.diffuda.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.diffuda.data.BadInput;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Datasets;
+import org.diffuda.data.Sample;
+import org.diffuda.diffusion.prior.CaptionedImages;
+import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.diffusion.training.Finetuning;
+import org.diffuda.training.Checkpoint;
+import org.diffuda.util.Configs;
+import org.diffuda.util.DiffudaException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** The options and the run of {@code finetune} and {@code finetune unet} (picocli refuses a subcommand that subclasses its parent). */
+abstract class FinetuneBase implements Runnable {
+    @Mixin
+    CommonOptions common;
+    @Option(names = {"--pipeline", "--base"}, defaultValue = "models/prior", description = "Base pipeline folder (default: ${DEFAULT-VALUE}).")
+    Path pipeline;
+    @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
+    String variant;
+    @Option(names = "--data",
+            description = "A captioned folder (metadata.jsonl with file_name, text) or an image dataset with --prompt.")
+    String data;
+    @Option(names = "--prompt", description = "Caption of every image when --data has no metadata.jsonl.")
+    String prompt;
+    @Option(names = "--train-text-encoder", description = "Train the text encoder jointly (default: frozen).")
+    boolean trainTextEncoder;
+    @Option(names = "--crops", converter = Ranges.NonNegative.class, defaultValue = "0",
+            description = "Random crops of the pipeline's size per image, at the images' own resolution (0: resize each whole image; default: ${DEFAULT-VALUE}).")
+    int crops;
+    @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "400", description = "Iterations (default: ${DEFAULT-VALUE}).")
+    int iters;
+    @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+    @Option(names = "--caption-dropout", converter = Ranges.Probability.class, defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
+    double captionDropout;
+    @Option(names = "--out", defaultValue = "runs/finetune", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+    @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
+    boolean resume;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        if (data == null) {
+            throw new DiffudaException("--data: missing; give the images to fine-tune on");
+        }
+        Sizes.positive(iters, "--iters");
+        Sizes.positive(batch, "--batch");
+        Sizes.learningRate(lr);
+        Finetuning.Examples ex;
+        Path dir = Path.of(data);
+        if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
+            int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
+            CaptionedImages c = CaptionedImages.load(dir, size[0], size[1]);
+            List<int[]> sizes = new ArrayList<>();
+            c.images().forEach(i -> sizes.add(new int[] {c.height(), c.width()}));
+            ex = new Finetuning.Examples(c.images(), sizes, c.captions());
+        } else {
+            if (prompt == null) {
+                throw new DiffudaException("--data " + data + ": no metadata.jsonl; give every image a caption with --prompt");
+            }
+            Dataset d = Datasets.open(data, new BadInput(common.skipBad));
+            List<Sample> samples = new ArrayList<>();
+            for (int i = 0; i < d.size(); i++) {
+                samples.add(d.load(i));
+            }
+            if (crops > 0) {
+                int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
+                samples = Finetuning.crops(samples, size[0], size[1], crops, common.seed);
+            }
+            ex = Finetuning.examples(samples, java.util.Collections.nCopies(samples.size(), prompt));
+        }
+        if (ex.images().isEmpty()) {
+            throw new DiffudaException("--data " + data + ": no images");
+        }
+        Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
+        DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
+                "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
+        long t0 = System.nanoTime();
+        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed);
+        CommonOptions.writeEffective(spec, out);
+        System.out.printf("fine-tuned pipeline written to %s in %.1f s%n", p, (System.nanoTime() - t0) / 1e9);
+        done(p);
+    }
+
+    /** After the pipeline is written. */
+    void done(Path pipelineOut) {}
+}

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.diffuda.data.BadInput;
+import org.diffuda.util.DiffudaException;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
 import org.diffuda.diffusion.training.ControlNetTraining;
@@ -39,9 +40,22 @@ public final class ControlNetCommand implements Runnable {
         List<String> data;
         @Option(names = "--prompt", defaultValue = "a photo of a street", description = "Caption of every image (default: ${DEFAULT-VALUE}).")
         String prompt;
-        @Option(names = {"--label-input", "--condition"}, defaultValue = "cityscapes-colors",
-                description = "How labels enter the ControlNet: cityscapes-colors (alias colour), ade20k-colors or onehot (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"--label-input", "--condition"},
+                description = "How labels enter the ControlNet: cityscapes-colors (alias colour), ade20k-colors, onehot or onehot-other "
+                        + "(default: cityscapes-colors; onehot-other with --recipe unet-swap).")
         String condition;
+        @Option(names = "--recipe", defaultValue = "plain",
+                description = "plain (one --prompt, whole images resized) or unet-swap (class-name prompts, RCS crops at the images' "
+                        + "own resolution around a pixel of the drawn class, 19 classes + other one-hot; default: ${DEFAULT-VALUE}).")
+        String recipe;
+        @Option(names = "--unet", description = "A U-Net folder (or pipeline) replacing the base's, frozen; the ControlNet is copied from it (U-Net swap's U_src).")
+        String unet;
+        @Option(names = "--rcs-temperature", converter = Ranges.Positive.class, defaultValue = "0.01",
+                description = "RCS temperature of --recipe unet-swap (default: ${DEFAULT-VALUE}).")
+        double rcsTemperature;
+        @Option(names = "--rcs-min-pixels", converter = Ranges.NonNegative.class, defaultValue = "3000",
+                description = "Pixels of a class an image needs for RCS, at 512x512, scaled to the image area (default: ${DEFAULT-VALUE}).")
+        int rcsMinPixels;
         @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "2000", description = "Iterations (default: ${DEFAULT-VALUE}).")
         int iters;
         @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -60,7 +74,13 @@ public final class ControlNetCommand implements Runnable {
             Sizes.positive(iters, "--iters");
             Sizes.positive(batch, "--batch");
             Sizes.learningRate(lr);
-            org.diffuda.diffusion.pipelines.LayoutCondition.check(condition);
+            ControlNetTraining.Recipe r = switch (recipe) {
+                case "plain" -> new ControlNetTraining.Recipe(false, false, null, rcsMinPixels, unet);
+                case "unet-swap" -> new ControlNetTraining.Recipe(true, true, rcsTemperature, rcsMinPixels, unet);
+                default -> throw new DiffudaException("--recipe " + recipe + ": expected plain or unet-swap");
+            };
+            String cond = org.diffuda.diffusion.pipelines.LayoutCondition.check(condition != null ? condition
+                    : recipe.equals("unet-swap") ? "onehot-other" : "cityscapes-colors");
             BadInput bad = new BadInput(common.skipBad);
             List<Dataset> ds = new ArrayList<>();
             data.forEach(d -> ds.add(Datasets.open(d, bad)));
@@ -68,7 +88,7 @@ public final class ControlNetCommand implements Runnable {
             DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                     "condDropout", 0.0);
             long t0 = System.nanoTime();
-            Path cn = ControlNetTraining.train(pipeline, variant, ds, out, new ControlNetTraining.Config(prompt, condition, null, t),
+            Path cn = ControlNetTraining.train(pipeline, variant, ds, out, new ControlNetTraining.Config(prompt, cond, null, t, r),
                     common.seed, bad);
             CommonOptions.writeEffective(spec, out);
             System.out.printf("controlnet written to %s in %.1f s%n", cn, (System.nanoTime() - t0) / 1e9);

@@ -17,7 +17,11 @@ import org.diffuda.util.Rng;
  * sees exactly the batches an uninterrupted run would.
  */
 public final class Loader implements AutoCloseable {
-    /** Chooses the samples of one batch: {dataset index, sample index} per slot. */
+    /**
+     * Chooses the samples of one batch: {dataset index, sample index} per slot, optionally a third
+     * entry, the class the sample was drawn for (rare-class sampling), which a
+     * {@link Transforms.ClassAware} transform receives.
+     */
     public interface Sampler {
         int[][] pick(long iteration, int batchSize, Random rnd);
     }
@@ -128,7 +132,9 @@ public final class Loader implements AutoCloseable {
                     }
                 }
             }
-            out.add(transform.apply(s, Rng.random(seed, 0x7EA5L, iteration, j)));
+            Random r = Rng.random(seed, 0x7EA5L, iteration, j);
+            out.add(transform instanceof Transforms.ClassAware ca && picks[j].length > 2 ? ca.apply(s, picks[j][2], r)
+                    : transform.apply(s, r));
         }
         return Batch.of(out);
     }

@@ -14,6 +14,58 @@ public final class Transforms {
         Sample apply(Sample s, Random rnd);
     }
 
+    /** A transform that also takes the class a sample was drawn for (−1: none), e.g. a crop around one of its pixels. */
+    public interface ClassAware extends Transform {
+        Sample apply(Sample s, int cls, Random rnd);
+
+        @Override
+        default Sample apply(Sample s, Random rnd) {
+            return apply(s, -1, rnd);
+        }
+    }
+
+    /**
+     * An h × w crop around a random pixel of class {@code cls} (the window centred on it, shifted to
+     * stay inside the image; DAFormer/the U-Net swap thesis' RCS crop), then {@code then}. Without a
+     * class, or when the sample holds none of it, a uniformly random crop.
+     */
+    public static ClassAware classCrop(int h, int w, Transform then) {
+        return (s, cls, r) -> {
+            int[] yx = cls >= 0 ? aroundPixelOf(s, cls, h, w, r) : null;
+            if (yx == null) {
+                yx = pickCrop(s, h, w, r);
+            }
+            return then.apply(crop(s, yx[0], yx[1], h, w), r);
+        };
+    }
+
+    /** Top-left of an h × w window centred on a random pixel of {@code cls}, clamped to the image; null if none. */
+    static int[] aroundPixelOf(Sample s, int cls, int h, int w, Random r) {
+        int[] lab = s.label();
+        if (lab == null) {
+            return null;
+        }
+        int n = 0;
+        for (int v : lab) {
+            if (v == cls) {
+                n++;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        int k = r.nextInt(n), at = -1;
+        for (int i = 0; i < lab.length; i++) {
+            if (lab[i] == cls && k-- == 0) {
+                at = i;
+                break;
+            }
+        }
+        int y = at / s.width(), x = at % s.width();
+        int y0 = Math.max(0, Math.min(y - h / 2, s.height() - h)), x0 = Math.max(0, Math.min(x - w / 2, s.width() - w));
+        return new int[] {y0, x0};
+    }
+
     public static Transform compose(List<Transform> ts) {
         return (s, r) -> {
             Sample x = s;

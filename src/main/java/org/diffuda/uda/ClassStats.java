@@ -168,7 +168,11 @@ public final class ClassStats {
         return out;
     }
 
-    /** RCS over one labelled dataset: every sample of a batch draws a class, then an image holding it. */
+    /**
+     * RCS over one labelled dataset: every sample of a batch draws a class, then an image holding it.
+     * Each pick is {dataset 0, image, class}: a {@link org.diffuda.data.Transforms.ClassAware}
+     * transform (a crop around a pixel of the class) receives the class.
+     */
     public Loader.Sampler sampler(double temperature, int minPixelsAt512) {
         List<List<Integer>> el = eligible(minPixels(minPixelsAt512));
         boolean[] usable = new boolean[Classes.NUM];
@@ -181,7 +185,7 @@ public final class ClassStats {
             for (int j = 0; j < b; j++) {
                 int c = draw(p, rnd);
                 List<Integer> imgs = el.get(c);
-                out[j] = new int[] {0, imgs.get(rnd.nextInt(imgs.size()))};
+                out[j] = new int[] {0, imgs.get(rnd.nextInt(imgs.size())), c};
             }
             return out;
         };

@@ -39,7 +39,12 @@ public final class PipelineFolder {
 
     /** A Stable-Diffusion-shaped pipeline; controlnet may be null. */
     public record StableDiffusion(UNet2DConditionModel unet, AutoencoderKL vae, CLIPTextModel textEncoder,
-                                  ClipTokenizer tokenizer, SchedulerConfig scheduler, ControlNetModel controlnet) {}
+                                  ClipTokenizer tokenizer, SchedulerConfig scheduler, ControlNetModel controlnet) {
+        /** The same pipeline with another U-Net (U-Net swap); the ControlNet and everything else are shared, not copied. */
+        public StableDiffusion withUnet(UNet2DConditionModel u) {
+            return new StableDiffusion(u, vae, textEncoder, tokenizer, scheduler, controlnet);
+        }
+    }
 
     private PipelineFolder() {}
 
@@ -99,6 +104,24 @@ public final class PipelineFolder {
             cn = loadControlNet(dir.resolve("controlnet"), m, variant);
         }
         return new StableDiffusion(unet, vae, text, tok, sc, cn);
+    }
+
+    /**
+     * A U-Net from a diffusers U-Net folder (config.json + weights) or a pipeline folder (its unet/),
+     * which must have the architecture of {@code like} (another U-Net of the same base).
+     */
+    public static UNet2DConditionModel loadUNet(Path dir, NDManager m, String variant, UNet2DConditionConfig like) {
+        Path d = Files.isRegularFile(dir.resolve("config.json")) ? dir : dir.resolve("unet");
+        if (!Files.isRegularFile(d.resolve("config.json"))) {
+            throw new DataException(dir, "is neither a U-Net folder (config.json) nor a pipeline with unet/");
+        }
+        UNet2DConditionConfig uc = config(d, UNet2DConditionConfig.class);
+        if (like != null && !uc.equals(like)) {
+            throw new DataException(d.resolve("config.json"), "this U-Net's architecture differs from the pipeline's U-Net; a swap needs the same one");
+        }
+        UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
+        loadWeights(d, unet, DIFFUSERS_WEIGHTS, variant);
+        return unet;
     }
 
     public static ControlNetModel loadControlNet(Path dir, NDManager m) {

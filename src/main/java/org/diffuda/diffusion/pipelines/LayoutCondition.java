@@ -14,12 +14,14 @@ import org.diffuda.nn.Tensors;
  *       ZoDi's public code feeds {@code control_v11p_sd15_seg} unchanged;</li>
  *   <li>{@code ade20k-colors} — each train id painted in the colour of its nearest ADE20K class
  *       (mmsegmentation's 150-class palette, which the ControlNet v1.1 seg model was trained on);</li>
- *   <li>{@code onehot} — one channel per train id.</li>
+ *   <li>{@code onehot} — one channel per train id;</li>
+ *   <li>{@code onehot-other} — the same plus a 20th channel, "other", set on every ignored pixel
+ *       (the U-Net swap thesis' 19 classes + other).</li>
  * </ul>
- * Ignored pixels (255) are black, or all-zero channels.
+ * Otherwise ignored pixels (255) are black, or all-zero channels.
  */
 public final class LayoutCondition {
-    public static final List<String> MODES = List.of("cityscapes-colors", "ade20k-colors", "onehot");
+    public static final List<String> MODES = List.of("cityscapes-colors", "ade20k-colors", "onehot", "onehot-other");
 
     /**
      * The ADE20K class each train id is painted as: road→road, sidewalk→sidewalk, building,
@@ -38,7 +40,45 @@ public final class LayoutCondition {
     private LayoutCondition() {}
 
     public static int channels(String mode) {
-        return check(mode).equals("onehot") ? Classes.NUM : 3;
+        String m = check(mode);
+        return m.equals("onehot") ? Classes.NUM : m.equals("onehot-other") ? Classes.NUM + 1 : 3;
+    }
+
+    /**
+     * The U-Net swap thesis' prompt: the names of the classes present in a label map, most pixels
+     * first (ties by train id), comma-separated — "road, building, sky, car". Ignored pixels name
+     * nothing; an all-ignored map gives "".
+     */
+    public static String classNames(int[] label) {
+        long[] n = new long[Classes.NUM];
+        for (int v : label) {
+            if (v >= 0 && v < Classes.NUM) {
+                n[v]++;
+            }
+        }
+        List<Integer> present = new java.util.ArrayList<>();
+        for (int c = 0; c < Classes.NUM; c++) {
+            if (n[c] > 0) {
+                present.add(c);
+            }
+        }
+        present.sort((a, b) -> n[a] != n[b] ? Long.compare(n[b], n[a]) : Integer.compare(a, b));
+        StringBuilder sb = new StringBuilder();
+        for (int c : present) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Classes.NAMES[c]);
+        }
+        return sb.toString();
+    }
+
+    /** The mode a ControlNet with this many condition channels takes: 19 one-hot, 20 one-hot + other, else colours. */
+    public static String forChannels(int channels) {
+        return channels == Classes.NUM ? "onehot" : channels == Classes.NUM + 1 ? "onehot-other" : "cityscapes-colors";
+    }
+
+    /** The condition channels of a ControlNet config (diffusers' default 3). */
+    public static int channels(org.diffuda.diffusion.models.UNet2DConditionConfig cc) {
+        Integer ch = cc.conditioningChannels();
+        return ch == null ? 3 : ch;
     }
 
     /** The canonical name of a mode ("colour" is "cityscapes-colors"); anything else is a one-line error. */
@@ -59,6 +99,9 @@ public final class LayoutCondition {
         String m = check(mode);
         if (m.equals("onehot")) {
             return onehot.get("..., 0:" + k).transpose(0, 3, 1, 2);
+        }
+        if (m.equals("onehot-other")) {
+            return onehot.transpose(0, 3, 1, 2);
         }
         int[][] colors = m.equals("ade20k-colors") ? ADE20K_COLORS : Classes.COLORS;
         float[] pal = new float[(k + 1) * 3];

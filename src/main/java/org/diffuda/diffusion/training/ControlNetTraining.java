@@ -43,7 +43,33 @@ public final class ControlNetTraining {
      * @param embedding the condition embedding's channels; its length − 1 halvings must equal the
      *                  VAE's down-sampling (null: 16, 32, 96, 256 cut to fit, diffusers' default)
      */
-    public record Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train) {}
+    public record Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train, Recipe recipe) {
+        public Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train) {
+            this(prompt, condition, embedding, train, Recipe.PLAIN);
+        }
+    }
+
+    /**
+     * How examples are drawn and captioned.
+     *
+     * @param classNamePrompts caption each example with the names of the classes in its label
+     *                         ({@link LayoutCondition#classNames}) instead of the fixed prompt
+     * @param crops            crop the pipeline's size out of each image at its own resolution
+     *                         (instead of resizing the whole image)
+     * @param rcsTemperature   Rare Class Sampling (DAFormer's T; the crop is centred on a pixel of the
+     *                         drawn class), or null for epoch order
+     * @param rcsMinPixels     pixels of a class an image needs to be drawn for it, at 512×512
+     * @param unet             a U-Net folder that replaces the pipeline's, frozen, and from which
+     *                         the ControlNet is copied (U-Net swap's U_src); null: the pipeline's
+     */
+    public record Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet) {
+        public static final Recipe PLAIN = new Recipe(false, false, null, 3000, null);
+
+        /** The U-Net swap thesis: class-name prompts, RCS crops (T 0.01, 3000 px) around a pixel of the class. */
+        public static Recipe unetSwap(String unet) {
+            return new Recipe(true, true, 0.01, 3000, unet);
+        }
+    }
 
     private ControlNetTraining() {}
 
@@ -56,7 +82,10 @@ public final class ControlNetTraining {
             }
         }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
-            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
+            Recipe r = c.recipe() == null ? Recipe.PLAIN : c.recipe();
+            PipelineFolder.StableDiffusion base = PipelineFolder.load(pipelineDir, m, variant);
+            PipelineFolder.StableDiffusion p = r.unet() == null ? base
+                    : base.withUnet(PipelineFolder.loadUNet(Path.of(r.unet()), m, variant, base.unet().config()));
             int down = LatentCodec.downsampling(p.vae());
             List<Integer> emb = c.embedding() != null ? c.embedding() : defaultEmbedding(down);
             if (1 << (emb.size() - 1) != down) {
@@ -67,7 +96,12 @@ public final class ControlNetTraining {
             ControlNetModel cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));
             cn.copyFrom(p.unet());
             int[] size = TextToImage.imageSize(p);
-            NDArray context = p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
+            NDArray context = r.classNamePrompts() ? null : p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
+            Loader.Sampler sampler = r.rcsTemperature() == null ? Loader.epochSampler(data, seed)
+                    : rcsSampler(data, r.rcsTemperature(), r.rcsMinPixels());
+            Transforms.Transform flip = Transforms.hflip(0.5);
+            Transforms.Transform transform = !r.crops() ? Transforms.compose(List.of(Transforms.resize(size[0], size[1]), flip))
+                    : Transforms.classCrop(size[0], size[1], flip);
             NoiseSchedule noise = new NoiseSchedule(p.scheduler());
             Optimizer opt = Optimizer.adamw(ParamNames.trainable(cn), 0.9, 0.999, c.train().weightDecay())
                     .clipGradNorm(c.train().clipNorm());
@@ -86,9 +120,7 @@ public final class ControlNetTraining {
 
                         @Override
                         public void start(long iteration) {
-                            loader = new Loader(data, Loader.epochSampler(data, seed), c.train().batchSize(),
-                                    Transforms.compose(List.of(Transforms.resize(size[0], size[1]), Transforms.hflip(0.5))), seed,
-                                    iteration, 1, 2, bad);
+                            loader = new Loader(data, sampler, c.train().batchSize(), transform, seed, iteration, 1, 2, bad);
                         }
 
                         @Override
@@ -101,7 +133,8 @@ public final class ControlNetTraining {
                             NDArray zt = z.xt(), eps = z.eps();
                             float[] tf = z.tf();
                             int n = tf.length;
-                            NDArray ctx = context.repeat(0, n);
+                            NDArray ctx = context != null ? context.repeat(0, n)
+                                    : p.textEncoder().encode(it.manager(), p.tokenizer().encode(classNames(b)), false);
                             double loss = it.backward(() -> p.unet().predict(zt, tf,
                                     cn.residuals(zt, tf, ctx, cond, 1f, true), false).sub(eps).square().mean());
                             return Map.of("loss", loss);
@@ -118,6 +151,23 @@ public final class ControlNetTraining {
                     tmp -> PipelineFolder.writeComponent(tmp, cc, cn, PipelineFolder.DIFFUSERS_WEIGHTS, false));
             return out.resolve("controlnet");
         }
+    }
+
+    /** Each example's class-name caption. */
+    static List<String> classNames(Batch b) {
+        List<String> out = new ArrayList<>();
+        for (org.diffuda.data.Sample x : b.samples()) {
+            out.add(LayoutCondition.classNames(x.label()));
+        }
+        return out;
+    }
+
+    /** RCS over one labelled dataset (the thesis trains on one source). */
+    static Loader.Sampler rcsSampler(List<Dataset> data, double temperature, int minPixels) {
+        if (data.size() != 1) {
+            throw new DiffudaException("--data: rare-class sampling draws from one labelled dataset, got " + data.size());
+        }
+        return org.diffuda.uda.ClassStats.of(data.get(0)).sampler(temperature, minPixels);
     }
 
     /** diffusers' (16, 32, 96, 256), cut to the VAE's down-sampling (8× uses all four). */

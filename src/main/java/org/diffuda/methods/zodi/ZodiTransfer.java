@@ -118,13 +118,13 @@ public final class ZodiTransfer {
 
     /** How labels enter this ControlNet: the configured colours, or by its input channels. */
     public static String labelInput(ZodiConfig c, ControlNetModel cn) {
-        return labelInput(c, cn == null ? null : channels(cn.config()));
+        return labelInput(c, cn == null ? null : LayoutCondition.channels(cn.config()));
     }
 
     /** The same from a ControlNet folder's config alone (checked before anything is written). */
     public static String labelInput(ZodiConfig c, Path controlnetDir) {
         return labelInput(c, controlnetDir == null ? null
-                : channels(PipelineFolder.config(controlnetDir, org.diffuda.diffusion.models.UNet2DConditionConfig.class)));
+                : LayoutCondition.channels(PipelineFolder.config(controlnetDir, org.diffuda.diffusion.models.UNet2DConditionConfig.class)));
     }
 
     private static String labelInput(ZodiConfig c, Integer channels) {
@@ -139,12 +139,7 @@ public final class ZodiTransfer {
         if (channels == null) {
             return "cityscapes-colors";
         }
-        return channels == org.diffuda.data.Classes.NUM ? "onehot" : "cityscapes-colors";
-    }
-
-    private static int channels(org.diffuda.diffusion.models.UNet2DConditionConfig cc) {
-        Integer ch = cc.conditioningChannels();
-        return ch == null ? 3 : ch; // diffusers' default
+        return LayoutCondition.forChannels(channels);
     }
 
     /**

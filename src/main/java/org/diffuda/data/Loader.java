@@ -79,7 +79,8 @@ public final class Loader implements AutoCloseable {
         };
     }
 
-    static int[] permutation(int n, long seed) {
+    /** A seeded permutation of 0..n−1 (Fisher–Yates over java.util.Random). */
+    public static int[] permutation(int n, long seed) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

@@ -40,7 +40,7 @@ public final class Transforms {
     }
 
     /** Top-left of an h × w window centred on a random pixel of {@code cls}, clamped to the image; null if none. */
-    static int[] aroundPixelOf(Sample s, int cls, int h, int w, Random r) {
+    public static int[] aroundPixelOf(Sample s, int cls, int h, int w, Random r) {
         int[] lab = s.label();
         if (lab == null) {
             return null;
@@ -81,11 +81,14 @@ public final class Transforms {
         return (s, r) -> resizeTo(s, h, w);
     }
 
-    /** Scales by a ratio drawn uniformly from [min, max] relative to (baseH, baseW), keeping aspect. */
-    public static Transform randomScale(int baseH, int baseW, double min, double max) {
+    /**
+     * Scales each image by a ratio drawn uniformly from [min, max] of its own size, keeping aspect
+     * (mmsegmentation's RandomResize with the dataset's image size as the scale).
+     */
+    public static Transform randomScale(double min, double max) {
         return (s, r) -> {
             double k = min + (max - min) * r.nextDouble();
-            return resizeTo(s, Math.max(1, (int) Math.round(baseH * k)), Math.max(1, (int) Math.round(baseW * k)));
+            return resizeTo(s, Math.max(1, (int) Math.round(s.height() * k)), Math.max(1, (int) Math.round(s.width() * k)));
         };
     }
 

@@ -126,6 +126,28 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * An output folder made by one configuration: the first run writes {@code file} (the
+     * configuration as JSON), a later one with another configuration is refused with a one-line
+     * error ("--out OUT: holds WHAT made with another configuration (keys differ in FILE)").
+     */
+    public static void guard(Path out, String file, Map<String, Object> config, String what) {
+        Path f = out.resolve(file);
+        try {
+            if (Files.isRegularFile(f)) {
+                List<String> diff = differences(Json.MAPPER.readTree(f.toFile()), config);
+                if (!diff.isEmpty()) {
+                    throw new DiffudaException("--out " + out + ": holds " + what + " made with another configuration ("
+                            + String.join(", ", diff) + " differ in " + f + "); choose another --out");
+                }
+            } else {
+                AtomicFiles.writeString(f, Json.write(config));
+            }
+        } catch (java.io.IOException e) {
+            throw new DiffudaException(f + ": " + AtomicFiles.ioReason(e), e);
+        }
+    }
+
     /** The dotted keys where a saved configuration and {@code config} differ (numbers compared by value). */
     public static List<String> differences(JsonNode saved, Object config) {
         List<String> diff = new ArrayList<>();

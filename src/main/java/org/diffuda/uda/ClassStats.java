@@ -150,7 +150,12 @@ public final class ClassStats {
 
     /** The minimum pixel count of a class for an image to be drawn for it: {@code at512} scaled to the image area. */
     public int minPixels(int at512) {
-        return (int) Math.max(1, Math.round((double) at512 * imagePixels / (512.0 * 512.0)));
+        return scaled(at512, imagePixels);
+    }
+
+    /** A pixel count given at 512×512 (DAFormer's, the thesis'), scaled to an area of {@code pixels}. */
+    public static int scaled(int at512, long pixels) {
+        return (int) Math.max(1, Math.round((double) at512 * pixels / (512.0 * 512.0)));
     }
 
     /** Images with at least {@code min} pixels of each class. */
@@ -191,7 +196,8 @@ public final class ClassStats {
         };
     }
 
-    static int draw(double[] p, Random rnd) {
+    /** A class drawn from the probabilities p (zeros never). */
+    public static int draw(double[] p, Random rnd) {
         double u = rnd.nextDouble(), acc = 0;
         int last = -1;
         for (int c = 0; c < p.length; c++) {

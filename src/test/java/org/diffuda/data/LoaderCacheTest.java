@@ -61,7 +61,7 @@ class LoaderCacheTest {
                 return base.labelled();
             }
         };
-        Transforms.Transform t = Transforms.compose(List.of(Transforms.randomScale(32, 64, 0.75, 1.5),
+        Transforms.Transform t = Transforms.compose(List.of(Transforms.randomScale(0.75, 1.5),
                 Transforms.randomCrop(32, 64, 1.0), Transforms.hflip(0.5), Transforms.photometric()));
         int iterations = 3 * base.size() / 4; // three epochs of batch 4
         System.setProperty("diffuda.loader.cache.mb", "0");

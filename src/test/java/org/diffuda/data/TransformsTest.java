@@ -67,12 +67,12 @@ class TransformsTest {
         Sample t = switch (which) {
             case "resize-down" -> Transforms.resize(32, 48).apply(s, r);
             case "resize-up" -> Transforms.resize(128, 192).apply(s, r);
-            case "scale" -> Transforms.randomScale(64, 96, 0.5, 2.0).apply(s, r);
+            case "scale" -> Transforms.randomScale(0.5, 2.0).apply(s, r);
             case "crop" -> Transforms.randomCrop(40, 40, 0.75).apply(s, r);
             case "crop-pad" -> Transforms.randomCrop(80, 120, 1.0).apply(s, r);
             case "flip" -> Transforms.flip(s);
             case "class-crop" -> Transforms.cropWithClass(s, 16, 16, 5, 100, 10, r);
-            default -> Transforms.compose(List.of(Transforms.randomScale(64, 96, 0.75, 1.5),
+            default -> Transforms.compose(List.of(Transforms.randomScale(0.75, 1.5),
                     Transforms.randomCrop(48, 64, 0.75), Transforms.hflip(1.0))).apply(s, r);
         };
         double a = agreement(t);
@@ -118,7 +118,7 @@ class TransformsTest {
     @Test
     void sameSeedSameResult() {
         Sample s = blocks(64, 96);
-        var t = Transforms.compose(List.of(Transforms.randomScale(64, 96, 0.5, 2), Transforms.randomCrop(32, 32, 0.75),
+        var t = Transforms.compose(List.of(Transforms.randomScale(0.5, 2), Transforms.randomCrop(32, 32, 0.75),
                 Transforms.hflip(0.5), Transforms.photometric()));
         Sample a = t.apply(s, new Random(42)), b = t.apply(s, new Random(42));
         assertTrue(java.util.Arrays.equals(a.image(), b.image()) && java.util.Arrays.equals(a.label(), b.label()));

@@ -68,16 +68,7 @@ public final class DatumGeneration {
             cfg.put("model", model.toAbsolutePath().toString());
             cfg.put("generation", g);
             cfg.put("seed", seed);
-            Path runCfg = out.resolve("generation.json");
-            if (Files.isRegularFile(runCfg)) {
-                var before = Json.MAPPER.readTree(runCfg.toFile());
-                if (!org.diffuda.training.Checkpoint.differences(before, cfg).isEmpty()) {
-                    throw new DiffudaException("--out " + out + ": holds images generated with another configuration ("
-                            + runCfg + "); choose another --out");
-                }
-            } else {
-                AtomicFiles.writeString(runCfg, Json.write(cfg));
-            }
+            org.diffuda.training.Checkpoint.guard(out, "generation.json", cfg, "images");
             List<Item> items = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
                 items.add(new Item("images/" + file(i), prompts.get(i), seed, i, g.steps(),

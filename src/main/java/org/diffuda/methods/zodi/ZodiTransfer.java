@@ -267,16 +267,7 @@ public final class ZodiTransfer {
         cfg.put("transfer", c); // the batch too: batched kernels change the last bits, and a resume must give the same bytes
         cfg.put("seed", seed);
         cfg.put("limit", limit);
-        Path f = out.resolve("transfer.json");
-        if (Files.isRegularFile(f)) {
-            var diff = Checkpoint.differences(Json.MAPPER.readTree(f.toFile()), cfg);
-            if (!diff.isEmpty()) {
-                throw new DiffudaException("--out " + out + ": holds images transferred with another configuration (" + String.join(", ", diff)
-                        + " differ in " + f + "); choose another --out");
-            }
-        } else {
-            AtomicFiles.writeString(f, Json.write(cfg));
-        }
+        Checkpoint.guard(out, "transfer.json", cfg, "images");
     }
 
 }

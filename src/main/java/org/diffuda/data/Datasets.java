@@ -61,4 +61,46 @@ public final class Datasets {
         }
         return out;
     }
+
+    /** The indices of a dataset sorted by id (a listing's order is not an order). */
+    public static java.util.List<Integer> byId(Dataset d) {
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int i = 0; i < d.size(); i++) {
+            order.add(i);
+        }
+        order.sort(java.util.Comparator.comparing(d::id));
+        return order;
+    }
+
+    /** A view of the first {@code n} samples of a dataset by id. */
+    public static Dataset first(Dataset d, int n) {
+        java.util.List<Integer> order = byId(d);
+        java.util.List<Integer> keep = order.subList(0, Math.min(n, order.size()));
+        return new Dataset() {
+            @Override
+            public String name() {
+                return d.name();
+            }
+
+            @Override
+            public int size() {
+                return keep.size();
+            }
+
+            @Override
+            public String id(int index) {
+                return d.id(keep.get(index));
+            }
+
+            @Override
+            public Sample load(int index) {
+                return d.load(keep.get(index));
+            }
+
+            @Override
+            public boolean labelled() {
+                return d.labelled();
+            }
+        };
+    }
 }

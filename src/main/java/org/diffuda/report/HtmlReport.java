@@ -156,4 +156,30 @@ public final class HtmlReport {
         }
         return out;
     }
+
+    /** "mean ± std" of a row of {@code Datum.summary} ({@code k_mean}, {@code k_std}), or "-". */
+    public static String meanStd(Map<String, Object> row, String k) {
+        if (row == null || !row.containsKey(k + "_mean")) {
+            return "-";
+        }
+        return String.format(java.util.Locale.ROOT, "%.2f ± %.2f", ((Number) row.get(k + "_mean")).doubleValue(),
+                ((Number) row.get(k + "_std")).doubleValue());
+    }
+
+    /** The per-seed values of a summary row ({@code k_values}) as "a / b / c", or "-". */
+    public static String perSeed(Map<String, Object> row, String k) {
+        if (row == null || !(row.get(k + "_values") instanceof double[] a)) {
+            return "-";
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (double x : a) {
+            out.add(String.format(java.util.Locale.ROOT, "%.2f", x));
+        }
+        return String.join(" / ", out);
+    }
+
+    /** A number with two decimals, or "-" for none. */
+    public static String num(Double v) {
+        return v == null || v.isNaN() ? "-" : String.format(java.util.Locale.ROOT, "%.2f", v);
+    }
 }

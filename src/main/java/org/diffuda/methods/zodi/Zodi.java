@@ -207,36 +207,13 @@ public final class Zodi {
 
     /** Stage 2 on the source and one transfer; a finished run is read, not redone. */
     static EvalResult adapt(Spec s, Path generated, double lambda, Path out, long seed) {
-        EvalResult done = finished(out);
-        if (done != null || Files.isRegularFile(out.resolve("metrics.json"))) {
-            return done;
-        }
-        boolean resume = Files.isDirectory(out.resolve("checkpoint"));
         SegRun.Spec spec = new SegRun.Spec("zodi", List.of(s.source(), generated.toString()), s.val(), out, s.model(), s.train(), seed,
-                s.eval(), resume, s.bad());
-        return SegRun.run(spec, 0, ZodiAdaptation.step(s.train(), lambda, seed, s.bad())).eval();
+                s.eval(), false, s.bad());
+        return SegRun.once(spec, ZodiAdaptation.step(s.train(), lambda, seed, s.bad()));
     }
 
     static EvalResult supervised(Spec s, String name, List<String> train, String val, Path out, TrainConfig cfg, long seed) {
-        EvalResult done = finished(out);
-        if (done != null || Files.isRegularFile(out.resolve("metrics.json"))) {
-            return done;
-        }
-        boolean resume = Files.isDirectory(out.resolve("checkpoint"));
-        return SegRun.run(new SegRun.Spec(name, train, val, out, s.model(), cfg, seed, s.eval(), resume, s.bad()), 0).eval();
-    }
-
-    private static EvalResult finished(Path out) {
-        Path f = out.resolve("metrics.json");
-        if (!Files.isRegularFile(f)) {
-            return null;
-        }
-        try {
-            JsonNode ev = Json.MAPPER.readTree(f.toFile()).get("eval");
-            return ev == null || ev.isNull() ? null : Json.MAPPER.convertValue(ev, EvalResult.class);
-        } catch (java.io.IOException e) {
-            throw new DiffudaException(f + ": unreadable: " + e.getMessage(), e);
-        }
+        return SegRun.once(new SegRun.Spec(name, train, val, out, s.model(), cfg, seed, s.eval(), false, s.bad()), null);
     }
 
     private static Map<String, Object> row(List<EvalResult> evs) {
@@ -257,10 +234,10 @@ public final class Zodi {
             Map<String, Object> kept = new LinkedHashMap<>();
             int n = s.plan().judgeImages() > 0 ? s.plan().judgeImages() : Integer.MAX_VALUE;
             for (Map.Entry<String, Path> e : transfers.entrySet()) {
-                Dataset d = first(Datasets.open(e.getValue().toString(), s.bad()), n);
+                Dataset d = Datasets.first(Datasets.open(e.getValue().toString(), s.bad()), n);
                 kept.put(e.getKey(), Evaluator.evaluate(judge, d, s.eval(), s.bad(), p -> {}).miou19());
             }
-            kept.put("source images", Evaluator.evaluate(judge, first(source, n), s.eval(), s.bad(), p -> {}).miou19());
+            kept.put("source images", Evaluator.evaluate(judge, Datasets.first(source, n), s.eval(), s.bad(), p -> {}).miou19());
             out.put("images", Math.min(n, source.size()));
             out.put("judge_miou19_against_source_labels", kept);
             if (s.plan().judgeImages() > 0 && s.controlnet() != null) {
@@ -330,39 +307,6 @@ public final class Zodi {
             throw new DiffudaException(dir + ": " + AtomicFiles.ioReason(e), e);
         }
     }
-
-    /** The first n images of a dataset by id (every transfer's judge compares the same images). */
-    static Dataset first(Dataset d, int n) {
-        List<Integer> order = ZodiTransfer.byId(d);
-        List<Integer> keep = order.subList(0, Math.min(n, order.size()));
-        return new Dataset() {
-            @Override
-            public String name() {
-                return d.name();
-            }
-
-            @Override
-            public int size() {
-                return keep.size();
-            }
-
-            @Override
-            public String id(int index) {
-                return d.id(keep.get(index));
-            }
-
-            @Override
-            public Sample load(int index) {
-                return d.load(keep.get(index));
-            }
-
-            @Override
-            public boolean labelled() {
-                return d.labelled();
-            }
-        };
-    }
-
 
     /** {@code OUT/grid.png}: rows of source, each transfer, label. */
     static void grid(Spec s, Dataset source, Map<String, Path> transfers) {

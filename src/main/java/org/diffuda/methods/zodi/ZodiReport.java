@@ -28,19 +28,19 @@ final class ZodiReport {
         Map<String, Object> table = (Map<String, Object>) m.get("rows");
         for (Map.Entry<String, Object> e : table.entrySet()) {
             Map<String, Object> r = (Map<String, Object>) e.getValue();
-            rows.add(List.of(ROW_NAMES.getOrDefault(e.getKey(), e.getKey()), pm(r, "miou19"), pm(r, "miou16"), pm(r, "miou13"), values(r)));
+            rows.add(List.of(ROW_NAMES.getOrDefault(e.getKey(), e.getKey()), HtmlReport.meanStd(r, "miou19"), HtmlReport.meanStd(r, "miou16"), HtmlReport.meanStd(r, "miou13"), HtmlReport.perSeed(r, "miou19")));
         }
         if (m.get("oracle") instanceof EvalResult o) {
-            rows.add(List.of("oracle (target labels; the judge)", f(o.miou19()), f(o.miou16()), f(o.miou13()), "seed " + s.seeds().get(0)));
+            rows.add(List.of("oracle (target labels; the judge)", HtmlReport.num(o.miou19()), HtmlReport.num(o.miou16()), HtmlReport.num(o.miou13()), "seed " + s.seeds().get(0)));
         }
         h.table(List.of("", "mIoU19", "mIoU16", "mIoU13", "mIoU19 per seed"), rows);
         if (m.get("layout") instanceof Map<?, ?> lay) {
             List<List<String>> jr = new ArrayList<>();
             if (lay.get("judge_miou19_against_source_labels") instanceof Map<?, ?> kept) {
-                kept.forEach((k, v) -> jr.add(List.of("transfer: " + k, f((Double) v))));
+                kept.forEach((k, v) -> jr.add(List.of("transfer: " + k, HtmlReport.num((Double) v))));
             }
             if (lay.get("judge_miou19_of_samples_from_noise_against_their_labels") instanceof Map<?, ?> noise) {
-                noise.forEach((k, v) -> jr.add(List.of("from pure noise: " + k, f((Double) v))));
+                noise.forEach((k, v) -> jr.add(List.of("from pure noise: " + k, HtmlReport.num((Double) v))));
             }
             h.paragraph("Layout: the judge's mIoU19 against the source labels (higher: the layout is kept).");
             h.table(List.of("images", "judge mIoU19"), jr);
@@ -63,28 +63,5 @@ final class ZodiReport {
         h.chart("cross-entropy on the transferred images (source-only: on the source), seed " + s.seeds().get(0), "iteration", "CE", loss);
         h.chart("1 − cos of pooled last-stage features of the pairs", "iteration", "1 − cos", sim);
         h.write(s.out().resolve("report.html"));
-    }
-
-    private static String values(Map<String, Object> r) {
-        Object v = r.get("miou19_values");
-        if (!(v instanceof double[] a)) {
-            return "-";
-        }
-        List<String> out = new ArrayList<>();
-        for (double x : a) {
-            out.add(String.format(Locale.ROOT, "%.2f", x));
-        }
-        return String.join(" / ", out);
-    }
-
-    private static String pm(Map<String, Object> r, String k) {
-        if (!r.containsKey(k + "_mean")) {
-            return "-";
-        }
-        return String.format(Locale.ROOT, "%.2f ± %.2f", ((Number) r.get(k + "_mean")).doubleValue(), ((Number) r.get(k + "_std")).doubleValue());
-    }
-
-    private static String f(Double v) {
-        return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
     }
 }

@@ -9,7 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,12 +71,7 @@ public final class ZodiTransfer {
 
     /** The dataset's indices in id order (the order images are batched and judged in, whatever the listing). */
     public static List<Integer> byId(Dataset d) {
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < d.size(); i++) {
-            order.add(i);
-        }
-        order.sort(Comparator.comparing(d::id));
-        return order;
+        return org.diffuda.data.Datasets.byId(d);
     }
 
     /** The file stem an id is written under ('/' of ACDC's "night/GOPR…" ids becomes "__"). */

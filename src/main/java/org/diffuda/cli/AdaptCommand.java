@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
-        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class, AdaptCommand.ZodiCommand.class})
+        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class, AdaptCommand.ZodiCommand.class, AdaptCommand.UnetSwapCommand.class})
 public final class AdaptCommand implements Runnable {
     @Override
     public void run() {
@@ -370,6 +370,111 @@ public final class AdaptCommand implements Runnable {
             }
             if (m.get("layout") != null) {
                 System.out.println("layout judge: " + org.diffuda.util.Json.compact(m.get("layout")));
+            }
+            System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+        }
+    }
+
+    @Command(name = "unet-swap", mixinStandardHelpOptions = true,
+            description = "U-Net swap: domain U-Nets, a ControlNet trained with U_src on source, generation swapped to U_tgt (RCS + SCR), "
+                    + "then segmenters on the generated set alone, with the source, and DAFormer on generated + target.")
+    public static final class UnetSwapCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+        @Mixin
+        UnetSwapOptions swap;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset (default: DATA/sim/train).")
+        String source;
+        @Option(names = "--target", description = "Unlabelled target images (default: DATA/real/train; its labels are never read).")
+        String target;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real/val).")
+        String val;
+        @Option(names = "--judge", description = "Labelled target set for the diagnostic judge (default on the embedded benchmark: DATA/real/train; 'none' to skip).")
+        String judge;
+        @Option(names = "--base", defaultValue = "models/prior", description = "Base text-to-image pipeline (default: ${DEFAULT-VALUE}).")
+        Path base;
+        @Option(names = "--variant", description = "Weights variant, e.g. fp16.")
+        String variant;
+        @Option(names = "--unet-source", defaultValue = "models/unet-sim", description = "U_src; fine-tuned into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
+        Path unetSource;
+        @Option(names = "--unet-target", defaultValue = "models/unet-real", description = "U_tgt; fine-tuned into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
+        Path unetTarget;
+        @Option(names = "--controlnet", defaultValue = "models/controlnet-unet-swap",
+                description = "ControlNet trained with U_src; trained into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
+        Path controlnet;
+        @Option(names = "--unet-iters", converter = Ranges.Count.class, defaultValue = "2000", description = "Fine-tuning iterations of a missing domain U-Net (default: ${DEFAULT-VALUE}).")
+        int unetIters;
+        @Option(names = "--controlnet-iters", converter = Ranges.Count.class, defaultValue = "3000", description = "Iterations of a missing ControlNet (default: ${DEFAULT-VALUE}).")
+        int controlnetIters;
+        @Option(names = "--seeds", split = ",", description = "Downstream seeds, reported as mean ± std (default: --seed). Models and generation use the first.")
+        List<Long> seeds;
+        @Option(names = "--arms", split = ",", description = "Rows: sim, generated, sim+generated, daformer, plain (no RCS / no SCR), rcs (no SCR); default: the first four; with --ablation all.")
+        List<String> arms;
+        @Option(names = "--ablation", description = "Also the ablation rows: no RCS / no SCR, and RCS without SCR.")
+        boolean ablation;
+        @Option(names = "--align-images", converter = Ranges.NonNegative.class, defaultValue = "100",
+                description = "Crops generated with U_src and the base U-Net for the alignment judge and the grid (default: ${DEFAULT-VALUE}).")
+        int alignImages;
+        @Option(names = "--out", defaultValue = "runs/unet-swap", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the run in --out (every stage resumes where it stopped).")
+        boolean resume;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            var g = swap.config(true);
+            if (source == null || target == null || val == null) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            String src = source != null ? source : data.resolve("sim/train").toString();
+            String tgt = target != null ? target : data.resolve("real/train").toString();
+            String v = val != null ? val : data.resolve("real/val").toString();
+            String j = judge != null ? ("none".equals(judge) ? null : judge)
+                    : Files.isDirectory(data.resolve("real/train/labels")) && target == null ? data.resolve("real/train").toString() : null;
+            TrainConfig t = switch (seg.profile) {
+                case "small" -> seg.train(org.diffuda.methods.unetswap.UnetSwap.downstream(TrainConfig.small(), base));
+                case "daformer" -> seg.train(TrainConfig.daformerReal());
+                default -> seg.train();
+            };
+            var udaBase = seg.profile.equals("small") ? org.diffuda.uda.UdaConfig.embedded() : org.diffuda.uda.UdaConfig.daformer();
+            // DAFormer's row trains on the same crops; its own iteration count unless --iters is given
+            var uda = org.diffuda.util.Configs.with(udaBase, "train", seg.iters != null ? t : t.withIterations(udaBase.train().iterations()));
+            List<String> a = arms != null ? arms : ablation ? List.copyOf(org.diffuda.methods.unetswap.UnetSwap.ARMS.keySet())
+                    : org.diffuda.methods.unetswap.UnetSwap.Plan.defaults().arms();
+            var plan = org.diffuda.methods.unetswap.UnetSwap.Plan.defaults().with("seeds", seeds != null ? seeds : List.of(common.seed),
+                    "arms", a, "alignImages", alignImages);
+            var recipe = org.diffuda.methods.unetswap.UnetSwap.ModelRecipe.embedded().with("unetIters", unetIters, "controlnetIters", controlnetIters);
+            var s = new org.diffuda.methods.unetswap.UnetSwap.Spec(src, tgt, v, j, out, base, variant, unetSource, unetTarget, controlnet,
+                    recipe, g, seg.model(), t, uda, plan, seg.eval(), resume, new BadInput(common.skipBad));
+            var m = org.diffuda.methods.unetswap.UnetSwap.run(s);
+            CommonOptions.writeEffective(spec, out);
+            System.out.println();
+            @SuppressWarnings("unchecked")
+            var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
+            for (var e : rows.entrySet()) {
+                var r = e.getValue();
+                if (r.containsKey("miou19_mean")) {
+                    System.out.printf("%-14s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
+                            r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
+                            r.get("miou13_std"));
+                }
+            }
+            if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
+                System.out.printf("%-14s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
+            }
+            if (m.get("judge") != null) {
+                System.out.println("judge: " + org.diffuda.util.Json.compact(m.get("judge")));
             }
             System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
             double secs = (System.nanoTime() - t0) / 1e9;

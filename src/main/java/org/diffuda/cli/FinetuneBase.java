@@ -38,6 +38,8 @@ abstract class FinetuneBase implements Runnable {
     @Option(names = "--crops", converter = Ranges.NonNegative.class, defaultValue = "0",
             description = "Random crops of the pipeline's size per image, at the images' own resolution (0: resize each whole image; default: ${DEFAULT-VALUE}).")
     int crops;
+    @Option(names = "--half", description = "Write the weights in float16 (as the shipped models; training is float32).")
+    boolean half;
     @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "400", description = "Iterations (default: ${DEFAULT-VALUE}).")
     int iters;
     @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "8", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -80,7 +82,7 @@ abstract class FinetuneBase implements Runnable {
             }
             if (crops > 0) {
                 int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
-                samples = Finetuning.crops(samples, size[0], size[1], crops, common.seed);
+                samples = org.diffuda.data.Transforms.fixedCrops(samples, size[0], size[1], crops, common.seed, "finetune crop");
             }
             ex = Finetuning.examples(samples, java.util.Collections.nCopies(samples.size(), prompt));
         }
@@ -91,7 +93,7 @@ abstract class FinetuneBase implements Runnable {
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                 "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
         long t0 = System.nanoTime();
-        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed);
+        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed, half);
         CommonOptions.writeEffective(spec, out);
         System.out.printf("fine-tuned pipeline written to %s in %.1f s%n", p, (System.nanoTime() - t0) / 1e9);
         done(p);

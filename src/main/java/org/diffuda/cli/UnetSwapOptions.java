@@ -36,9 +36,9 @@ public final class UnetSwapOptions {
     /** The thesis' settings with what was given on the command line; rcs/scr default to {@code on}. */
     SwapConfig config(boolean on) {
         SwapConfig c = SwapConfig.defaults().with("rcs", rcs != null ? rcs : on, "scr", scr != null ? scr : on);
-        Object[][] named = {{"count", count}, {"rcsTemperature", rcsTemperature}, {"rcsMinPixels", rcsMinPixels},
-            {"scrMinPixels", scrMinPixels}, {"scrRounds", scrRounds}, {"scrZoom", scrZoom}, {"steps", steps}, {"guidance", guidance},
-            {"negativePrompt", negativePrompt}, {"controlScale", controlScale}, {"batch", batch}};
+        Object[][] named = {{"count", count}, {"rcs_temperature", rcsTemperature}, {"rcs_min_pixels", rcsMinPixels},
+            {"scr_min_pixels", scrMinPixels}, {"scr_rounds", scrRounds}, {"scr_zoom", scrZoom}, {"steps", steps}, {"guidance", guidance},
+            {"negative_prompt", negativePrompt}, {"control_scale", controlScale}, {"batch", batch}};
         for (Object[] kv : named) {
             if (kv[1] != null) {
                 c = c.with(kv[0], kv[1]);

@@ -330,4 +330,26 @@ public final class Transforms {
         }
         return out;
     }
+
+    /**
+     * {@code perImage} random h × w crops of each sample at its own resolution (the thesis' random
+     * crops of 512), drawn once from {@code seed}, {@code purpose} and the sample's id; a sample smaller than the crop
+     * is resized up to cover it first.
+     */
+    public static List<Sample> fixedCrops(List<Sample> samples, int h, int w, int perImage, long seed, String purpose) {
+        List<Sample> out = new java.util.ArrayList<>();
+        for (Sample s : samples) {
+            Sample big = s;
+            if (s.height() < h || s.width() < w) {
+                double k = Math.max((double) h / s.height(), (double) w / s.width());
+                big = resizeTo(s, (int) Math.ceil(s.height() * k), (int) Math.ceil(s.width() * k));
+            }
+            java.util.Random r = org.diffuda.util.Generator.of(seed, purpose + ":" + s.id()).random();
+            for (int k = 0; k < perImage; k++) {
+                int y = r.nextInt(big.height() - h + 1), x = r.nextInt(big.width() - w + 1);
+                out.add(crop(big, y, x, h, w));
+            }
+        }
+        return out;
+    }
 }

@@ -46,20 +46,28 @@ public final class SegRun {
 
     private SegRun() {}
 
+    /** The evaluation of a finished run in {@code out} (its metrics.json), or null when there is none. */
+    public static EvalResult finished(Path out) {
+        Path f = out.resolve("metrics.json");
+        if (!java.nio.file.Files.isRegularFile(f)) {
+            return null;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode ev = org.diffuda.util.Json.MAPPER.readTree(f.toFile()).get("eval");
+            return ev == null || ev.isNull() ? null : org.diffuda.util.Json.MAPPER.convertValue(ev, EvalResult.class);
+        } catch (java.io.IOException e) {
+            throw new org.diffuda.util.DiffudaException(f + ": unreadable: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * A run of a method's table that is done once: a finished run (metrics.json) is read, not
      * redone; a killed one resumes from its checkpoint; otherwise it starts. {@code s.resume()} is
      * ignored (the method's own guard has already refused another configuration).
      */
     public static EvalResult once(Spec s, StepFactory step) {
-        Path f = s.out().resolve("metrics.json");
-        if (java.nio.file.Files.isRegularFile(f)) {
-            try {
-                com.fasterxml.jackson.databind.JsonNode ev = org.diffuda.util.Json.MAPPER.readTree(f.toFile()).get("eval");
-                return ev == null || ev.isNull() ? null : org.diffuda.util.Json.MAPPER.convertValue(ev, EvalResult.class);
-            } catch (java.io.IOException e) {
-                throw new org.diffuda.util.DiffudaException(f + ": unreadable: " + e.getMessage(), e);
-            }
+        if (java.nio.file.Files.isRegularFile(s.out().resolve("metrics.json"))) {
+            return finished(s.out());
         }
         boolean resume = java.nio.file.Files.isDirectory(s.out().resolve("checkpoint"));
         Spec r = new Spec(s.name(), s.train(), s.val(), s.out(), s.model(), s.cfg(), s.seed(), s.eval(), resume, s.bad());

@@ -58,6 +58,9 @@ public final class Checkpoint {
                 Path d = e.getKey().isEmpty() ? tmp : tmp.resolve(e.getKey());
                 Files.createDirectories(d);
                 Object mc = c.moduleConfigs().get(e.getKey());
+                if (mc != null && e.getKey().isEmpty()) {
+                    throw new IllegalArgumentException("a root module's config would overwrite the run configuration in " + CONFIG);
+                }
                 if (mc != null) {
                     Files.writeString(d.resolve(CONFIG), Json.write(mc));
                 }
@@ -132,8 +135,19 @@ public final class Checkpoint {
      * error ("--out OUT: holds WHAT made with another configuration (keys differ in FILE)").
      */
     public static void guard(Path out, String file, Map<String, Object> config, String what) {
+        guard(out, file, config, what, null);
+    }
+
+    /**
+     * The same for a method's run folder: with {@code resume} false an existing record is refused
+     * ("pass --resume"), with true it must match; null: always continue a matching one.
+     */
+    public static void guard(Path out, String file, Map<String, Object> config, String what, Boolean resume) {
         Path f = out.resolve(file);
         try {
+            if (Files.isRegularFile(f) && Boolean.FALSE.equals(resume)) {
+                throw new DiffudaException("--out " + out + ": holds an earlier " + what + "; pass --resume to continue it or choose another --out");
+            }
             if (Files.isRegularFile(f)) {
                 List<String> diff = differences(Json.MAPPER.readTree(f.toFile()), config);
                 if (!diff.isEmpty()) {

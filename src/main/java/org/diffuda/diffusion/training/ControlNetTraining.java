@@ -111,7 +111,7 @@ public final class ControlNetTraining {
             config.put("recipe", c);
             config.put("seed", seed);
             new Trainer("controlnet train", c.train().iterations(), seed)
-                    .module("", cn, cc)
+                    .module("", cn, null) // cc is in the run config: a root module config would overwrite it
                     .group("controlnet", opt, new LrSchedule(c.train().lr(), 0, c.train().lr(), c.train().iterations(),
                             c.train().warmupIters(), 1e-3))
                     .checkpoint(out.resolve("checkpoint"), config, c.train().checkpointEvery())

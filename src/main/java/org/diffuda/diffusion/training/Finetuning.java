@@ -33,6 +33,12 @@ public final class Finetuning {
     /** @param variant weights variant of the base pipeline (null: full precision) */
     public static Path train(Path pipelineDir, String variant, Examples data, Path out, DiffusionTrainConfig c,
                              boolean trainTextEncoder, long seed) {
+        return train(pipelineDir, variant, data, out, c, trainTextEncoder, seed, false);
+    }
+
+    /** @param half write the pipeline's weights in float16 (as the shipped prior) */
+    public static Path train(Path pipelineDir, String variant, Examples data, Path out, DiffusionTrainConfig c,
+                             boolean trainTextEncoder, long seed, boolean half) {
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
             int[] size = TextToImage.imageSize(p);
@@ -57,7 +63,7 @@ public final class Finetuning {
             Ema ema = new DiffusionTrainer(p.unet(), new NoiseSchedule(p.scheduler()), p.scheduler().predictionType(), c, seed)
                     .train(td, p.textEncoder(), trainTextEncoder, out.resolve("checkpoint"), config, 0, null);
             ema.copyTo(p.unet());
-            PipelineFolder.save(out.resolve("pipeline"), p, false);
+            PipelineFolder.save(out.resolve("pipeline"), p, half);
             return out.resolve("pipeline");
         }
     }
@@ -71,27 +77,5 @@ public final class Finetuning {
             sizes.add(new int[] {s.height(), s.width()});
         }
         return new Examples(imgs, sizes, captions);
-    }
-
-    /**
-     * {@code perImage} random h × w crops of each sample at its own resolution (the thesis' random
-     * crops of 512), drawn once from {@code seed} and the sample's id; a sample smaller than the crop
-     * is resized up to cover it first.
-     */
-    public static List<org.diffuda.data.Sample> crops(List<org.diffuda.data.Sample> samples, int h, int w, int perImage, long seed) {
-        List<org.diffuda.data.Sample> out = new ArrayList<>();
-        for (org.diffuda.data.Sample s : samples) {
-            org.diffuda.data.Sample big = s;
-            if (s.height() < h || s.width() < w) {
-                double k = Math.max((double) h / s.height(), (double) w / s.width());
-                big = Transforms.resizeTo(s, (int) Math.ceil(s.height() * k), (int) Math.ceil(s.width() * k));
-            }
-            java.util.Random r = org.diffuda.util.Generator.of(seed, "finetune crop:" + s.id()).random();
-            for (int k = 0; k < perImage; k++) {
-                int y = r.nextInt(big.height() - h + 1), x = r.nextInt(big.width() - w + 1);
-                out.add(Transforms.crop(big, y, x, h, w));
-            }
-        }
-        return out;
     }
 }

@@ -402,13 +402,12 @@ public final class AdaptCommand implements Runnable {
         Path base;
         @Option(names = "--variant", description = "Weights variant, e.g. fp16.")
         String variant;
-        @Option(names = "--unet-source", defaultValue = "models/unet-sim", description = "U_src; fine-tuned into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
-        Path unetSource;
-        @Option(names = "--unet-target", defaultValue = "models/unet-real", description = "U_tgt; fine-tuned into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
-        Path unetTarget;
-        @Option(names = "--controlnet", defaultValue = "models/controlnet-unet-swap",
-                description = "ControlNet trained with U_src; trained into OUT/models when the folder does not exist (default: ${DEFAULT-VALUE}).")
-        Path controlnet;
+        @Option(names = "--unet-source", description = "U_src, a U-Net folder (default: the shipped models/unet-sim; 'train' or, without it, fine-tuned into OUT/models).")
+        String unetSource;
+        @Option(names = "--unet-target", description = "U_tgt, a U-Net folder (default: the shipped models/unet-real; 'train' or, without it, fine-tuned into OUT/models).")
+        String unetTarget;
+        @Option(names = "--controlnet", description = "ControlNet trained with U_src (default: the shipped models/controlnet-unet-swap; 'train' or, without it, trained into OUT/models).")
+        String controlnet;
         @Option(names = "--unet-iters", converter = Ranges.Count.class, defaultValue = "2000", description = "Fine-tuning iterations of a missing domain U-Net (default: ${DEFAULT-VALUE}).")
         int unetIters;
         @Option(names = "--controlnet-iters", converter = Ranges.Count.class, defaultValue = "3000", description = "Iterations of a missing ControlNet (default: ${DEFAULT-VALUE}).")
@@ -455,7 +454,9 @@ public final class AdaptCommand implements Runnable {
             var plan = org.diffuda.methods.unetswap.UnetSwap.Plan.defaults().with("seeds", seeds != null ? seeds : List.of(common.seed),
                     "arms", a, "alignImages", alignImages);
             var recipe = org.diffuda.methods.unetswap.UnetSwap.ModelRecipe.embedded().with("unetIters", unetIters, "controlnetIters", controlnetIters);
-            var s = new org.diffuda.methods.unetswap.UnetSwap.Spec(src, tgt, v, j, out, base, variant, unetSource, unetTarget, controlnet,
+            var s = new org.diffuda.methods.unetswap.UnetSwap.Spec(src, tgt, v, j, out, base, variant,
+                    model(unetSource, "--unet-source", "models/unet-sim"), model(unetTarget, "--unet-target", "models/unet-real"),
+                    model(controlnet, "--controlnet", "models/controlnet-unet-swap"),
                     recipe, g, seg.model(), t, uda, plan, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.unetswap.UnetSwap.run(s);
             CommonOptions.writeEffective(spec, out);
@@ -479,6 +480,21 @@ public final class AdaptCommand implements Runnable {
             System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+        }
+
+        /** A model folder: given (it must exist), 'train' (null: trained into OUT/models), or the shipped one if it is there. */
+        static Path model(String given, String option, String shipped) {
+            if ("train".equals(given)) {
+                return null;
+            }
+            if (given != null) {
+                Path p = Path.of(given);
+                if (!Files.isRegularFile(p.resolve("config.json")) && !Files.isRegularFile(p.resolve("unet/config.json"))) {
+                    throw new DiffudaException(option + " " + given + ": no config.json (expected a diffusers model folder, or 'train')");
+                }
+                return p;
+            }
+            return Files.isRegularFile(Path.of(shipped, "config.json")) ? Path.of(shipped) : null;
         }
     }
 }

@@ -210,8 +210,7 @@ class UnetSwapTest {
         var plan = UnetSwap.Plan.defaults().with("arms", List.copyOf(UnetSwap.ARMS.keySet()), "alignImages", 4, "classifierIters", 2);
         java.util.function.BiFunction<SwapConfig, Boolean, UnetSwap.Spec> spec = (gen, resume) -> new UnetSwap.Spec(
                 tmp.resolve("b/sim/train").toString(), tmp.resolve("b/real/train").toString(), tmp.resolve("b/real/val").toString(),
-                tmp.resolve("b/real/train").toString(), tmp.resolve("run"), sd, null, tmp.resolve("none-src"), tmp.resolve("none-tgt"),
-                tmp.resolve("none-cn"), recipe, gen, seg, t, Configs.with(UdaConfig.embedded(), "train", t), plan, Evaluator.Options.whole(),
+                tmp.resolve("b/real/train").toString(), tmp.resolve("run"), sd, null, null, null, null, recipe, gen, seg, t, Configs.with(UdaConfig.embedded(), "train", t), plan, Evaluator.Options.whole(),
                 resume, BadInput.strict());
         var m = UnetSwap.run(spec.apply(g, false));
         @SuppressWarnings("unchecked")

@@ -81,6 +81,11 @@ public final class ControlNetTraining {
                 throw new DiffudaException("--data: " + d + " has no labels; a ControlNet learns from label maps");
             }
         }
+        Recipe r0 = c.recipe() == null ? Recipe.PLAIN : c.recipe();
+        if (r0.unet() != null && !java.nio.file.Files.isRegularFile(Path.of(r0.unet(), "config.json"))
+                && !java.nio.file.Files.isRegularFile(Path.of(r0.unet(), "unet", "config.json"))) {
+            throw new DiffudaException("--unet " + r0.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
+        }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
             Recipe r = c.recipe() == null ? Recipe.PLAIN : c.recipe();
             PipelineFolder.StableDiffusion base = PipelineFolder.load(pipelineDir, m, variant);

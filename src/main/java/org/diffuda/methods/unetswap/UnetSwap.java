@@ -107,9 +107,9 @@ public final class UnetSwap {
      * @param target     unlabelled target images (real/train; its labels, if any, are never read here)
      * @param val        labelled target validation set
      * @param judgeData  labelled target set for the diagnostic judge, or null for none
-     * @param unetSource U_src folder; trained into OUT/models when missing
-     * @param unetTarget U_tgt folder; trained into OUT/models when missing
-     * @param controlnet ControlNet folder; trained into OUT/models when missing
+     * @param unetSource U_src folder, or null: fine-tuned into OUT/models
+     * @param unetTarget U_tgt folder, or null: fine-tuned into OUT/models
+     * @param controlnet ControlNet folder, or null: trained into OUT/models
      * @param train      the downstream recipe (crops of the generation size)
      */
     public record Spec(String source, String target, String val, String judgeData, Path out, Path base, String variant,
@@ -208,7 +208,10 @@ public final class UnetSwap {
 
     /** A domain U-Net: the given folder, or fine-tuned from the base on the domain's images into {@code fallback}. */
     static Path domainUnet(Spec s, Path given, Dataset images, Path fallback, String domain, long seed) {
-        if (given != null && (Files.isRegularFile(given.resolve("config.json")) || Files.isRegularFile(given.resolve("unet/config.json")))) {
+        if (given != null) {
+            if (!Files.isRegularFile(given.resolve("config.json")) && !Files.isRegularFile(given.resolve("unet/config.json"))) {
+                throw new DiffudaException("--unet-" + domain + " " + given + ": no config.json (expected a U-Net folder)");
+            }
             return given;
         }
         Path unet = fallback.resolve("pipeline/unet");
@@ -217,7 +220,7 @@ public final class UnetSwap {
         }
         ModelRecipe r = s.recipe();
         System.out.println("U-Net swap: fine-tune the " + domain + " U-Net on " + images.name() + " (" + r.unetIters() + " iterations; "
-                + (given == null ? "none given" : given + " does not exist") + ")");
+                + "none given)");
         int[] size = TextToImage.imageSize(s.base());
         List<Sample> all = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
@@ -233,7 +236,10 @@ public final class UnetSwap {
 
     /** The ControlNet: the given folder, or trained with U_src frozen (the thesis' recipe) into {@code fallback}. */
     static Path controlnet(Spec s, Path unetSource, Dataset source, Path fallback, long seed) {
-        if (s.controlnet() != null && Files.isRegularFile(s.controlnet().resolve("config.json"))) {
+        if (s.controlnet() != null) {
+            if (!Files.isRegularFile(s.controlnet().resolve("config.json"))) {
+                throw new DiffudaException("--controlnet " + s.controlnet() + ": no config.json (expected a diffusers ControlNet folder)");
+            }
             return s.controlnet();
         }
         Path cn = fallback.resolve("controlnet");

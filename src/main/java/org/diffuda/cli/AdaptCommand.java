@@ -354,26 +354,7 @@ public final class AdaptCommand implements Runnable {
                     seg.model(), t, lambdaSim, plan, j, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.zodi.Zodi.run(s);
             CommonOptions.writeEffective(spec, out);
-            System.out.println();
-            @SuppressWarnings("unchecked")
-            var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
-            for (var e : rows.entrySet()) {
-                var r = e.getValue();
-                if (r.containsKey("miou19_mean")) {
-                    System.out.printf("%-12s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
-                            r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
-                            r.get("miou13_std"));
-                }
-            }
-            if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
-                System.out.printf("%-12s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
-            }
-            if (m.get("layout") != null) {
-                System.out.println("layout judge: " + org.diffuda.util.Json.compact(m.get("layout")));
-            }
-            System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
-            double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+            printTable(m, "layout", "layout judge", out, t0);
         }
     }
 
@@ -460,26 +441,7 @@ public final class AdaptCommand implements Runnable {
                     recipe, g, seg.model(), t, uda, plan, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.unetswap.UnetSwap.run(s);
             CommonOptions.writeEffective(spec, out);
-            System.out.println();
-            @SuppressWarnings("unchecked")
-            var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
-            for (var e : rows.entrySet()) {
-                var r = e.getValue();
-                if (r.containsKey("miou19_mean")) {
-                    System.out.printf("%-14s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
-                            r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
-                            r.get("miou13_std"));
-                }
-            }
-            if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
-                System.out.printf("%-14s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
-            }
-            if (m.get("judge") != null) {
-                System.out.println("judge: " + org.diffuda.util.Json.compact(m.get("judge")));
-            }
-            System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
-            double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
+            printTable(m, "judge", "judge", out, t0);
         }
 
         /** A model folder: given (it must exist), 'train' (null: trained into OUT/models), or the shipped one if it is there. */
@@ -496,5 +458,29 @@ public final class AdaptCommand implements Runnable {
             }
             return Files.isRegularFile(Path.of(shipped, "config.json")) ? Path.of(shipped) : null;
         }
+    }
+
+    /** A method's table (rows of mean ± std), its oracle and diagnostics, where the files are, and the wall time. */
+    @SuppressWarnings("unchecked")
+    static void printTable(java.util.Map<String, Object> m, String diagnosticsKey, String diagnosticsName, Path out, long t0) {
+        System.out.println();
+        var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
+        for (var e : rows.entrySet()) {
+            var r = e.getValue();
+            if (r.containsKey("miou19_mean")) {
+                System.out.printf("%-14s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
+                        r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
+                        r.get("miou13_std"));
+            }
+        }
+        if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
+            System.out.printf("%-14s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
+        }
+        if (m.get(diagnosticsKey) != null) {
+            System.out.println(diagnosticsName + ": " + org.diffuda.util.Json.compact(m.get(diagnosticsKey)));
+        }
+        System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("wall time: %s (%.1f s)%n", Progress.fmt(secs), secs);
     }
 }

@@ -5,7 +5,7 @@ import picocli.CommandLine.Option;
 
 /** U-Net swap's generation options, shared by {@code generate unet-swap} and {@code adapt unet-swap}. */
 public final class UnetSwapOptions {
-    @Option(names = "--count", converter = Ranges.Count.class, description = "Generated pairs (default: 800).")
+    @Option(names = "--count", converter = Ranges.Count.class, description = "Generated pairs (default: 400; a rerun with a larger count extends a finished set).")
     Integer count;
     @Option(names = "--rcs", negatable = true, description = "Choose label crops by Rare Class Sampling (generate: off unless given; adapt: on).")
     Boolean rcs;

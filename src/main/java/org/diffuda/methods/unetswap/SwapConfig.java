@@ -44,7 +44,7 @@ public record SwapConfig(
 
     /** The thesis' settings; the embedded benchmark's default count. */
     public static SwapConfig defaults() {
-        return new SwapConfig(800, true, 0.01, 3000, true, 3000, 20, 4, 20, 7.5, "", 1.0, 16);
+        return new SwapConfig(400, true, 0.01, 3000, true, 3000, 20, 4, 20, 7.5, "", 1.0, 16);
     }
 
     public SwapConfig with(Object... nameValuePairs) {

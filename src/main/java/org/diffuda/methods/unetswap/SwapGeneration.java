@@ -38,6 +38,7 @@ import org.diffuda.util.AtomicFiles;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
+import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
 import org.diffuda.util.RunLock;
 
@@ -179,6 +180,7 @@ public final class SwapGeneration {
      * @param unet a U-Net folder swapped in for the pipeline's (U_tgt), or null for the base U-Net
      * @return images made by this call
      */
+    @SuppressWarnings("unchecked")
     public static int run(Path pipeline, String variant, Path unet, Path controlnet, Dataset labels, SwapConfig c, Path out, long seed,
                           BadInput bad) {
         c.check();
@@ -199,7 +201,10 @@ public final class SwapGeneration {
             cfg.put("unet", unet == null ? null : unet.toAbsolutePath().normalize().toString());
             cfg.put("controlnet", controlnet.toAbsolutePath().normalize().toString());
             cfg.put("labels", labels.name());
-            cfg.put("generation", c); // the batch too: batched kernels change the last bits
+            // the batch too (batched kernels change the last bits); not the count: pick k and its fixed batch
+            // depend on (seed, k) alone, so a rerun with a larger count extends the set with the same bytes
+            cfg.put("generation", Json.MAPPER.convertValue(c, java.util.Map.class));
+            ((Map<String, Object>) cfg.get("generation")).remove("count");
             cfg.put("seed", seed);
             Checkpoint.guard(out, "generate.json", cfg, "images");
             Path images = out.resolve("images"), labs = out.resolve("labels");

@@ -395,7 +395,7 @@ public final class AdaptCommand implements Runnable {
         int controlnetIters;
         @Option(names = "--seeds", split = ",", description = "Downstream seeds, reported as mean ± std (default: --seed). Models and generation use the first.")
         List<Long> seeds;
-        @Option(names = "--arms", split = ",", description = "Rows: sim, generated, sim+generated, daformer, plain (no RCS / no SCR), rcs (no SCR); default: the first four; with --ablation all.")
+        @Option(names = "--arms", split = ",", description = "Rows: sim, sim-full (whole-image crops), generated, sim+generated, daformer, plain (no RCS / no SCR), rcs (no SCR); default: the first five; with --ablation all.")
         List<String> arms;
         @Option(names = "--ablation", description = "Also the ablation rows: no RCS / no SCR, and RCS without SCR.")
         boolean ablation;

@@ -63,6 +63,7 @@ public final class UnetSwap {
 
     static {
         ARMS.put("sim", "source alone");
+        ARMS.put("sim-full", "source alone, whole-image crops");
         ARMS.put("generated", "generated alone (RCS + SCR)");
         ARMS.put("sim+generated", "source + generated");
         ARMS.put("daformer", "DAFormer on generated + target");
@@ -94,7 +95,7 @@ public final class UnetSwap {
      */
     public record Plan(List<Long> seeds, List<String> arms, int alignImages, int classifierIters) {
         public static Plan defaults() {
-            return new Plan(List.of(0L), List.of("sim", "generated", "sim+generated", "daformer"), 100, 400);
+            return new Plan(List.of(0L), List.of("sim", "sim-full", "generated", "sim+generated", "daformer"), 100, 400);
         }
 
         public Plan with(Object... nameValuePairs) {
@@ -267,12 +268,17 @@ public final class UnetSwap {
             return SelfTraining.run(new SelfTraining.Spec(List.of(sets.get("generated").toString()), List.of(s.target()), s.val(), out,
                     s.model(), u, seed, s.eval(), resume, s.bad())).eval();
         }
+        TrainConfig cfg = s.train();
+        if (arm.equals("sim-full")) { // the segmenter's usual recipe: crops of the source images' own size
+            Sample first = Datasets.open(s.source(), s.bad()).load(0);
+            cfg = Configs.with(cfg, "cropHeight", first.height(), "cropWidth", first.width());
+        }
         List<String> train = switch (arm) {
-            case "sim" -> List.of(s.source());
+            case "sim", "sim-full" -> List.of(s.source());
             case "sim+generated" -> List.of(s.source(), sets.get("generated").toString());
             default -> List.of(sets.get(arm).toString());
         };
-        return SegRun.once(new SegRun.Spec(arm, train, s.val(), out, s.model(), s.train(), seed, s.eval(), false, s.bad()), null);
+        return SegRun.once(new SegRun.Spec(arm, train, s.val(), out, s.model(), cfg, seed, s.eval(), false, s.bad()), null);
     }
 
     /**

@@ -81,6 +81,14 @@ public final class Transforms {
         return (s, r) -> resizeTo(s, h, w);
     }
 
+    /** Scales to a ratio drawn uniformly from [min, max] of (baseH, baseW), whatever the image's size. */
+    public static Transform randomScale(int baseH, int baseW, double min, double max) {
+        return (s, r) -> {
+            double k = min + (max - min) * r.nextDouble();
+            return resizeTo(s, Math.max(1, (int) Math.round(baseH * k)), Math.max(1, (int) Math.round(baseW * k)));
+        };
+    }
+
     /**
      * Scales each image by a ratio drawn uniformly from [min, max] of its own size, keeping aspect
      * (mmsegmentation's RandomResize with the dataset's image size as the scale).

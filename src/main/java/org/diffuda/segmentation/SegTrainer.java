@@ -58,10 +58,11 @@ public final class SegTrainer {
         return this;
     }
 
-    /** The training pipeline: random scale (of each image's own size), crop (cat_max_ratio), flip, photometric jitter. */
+    /** The training pipeline: random scale (of the crop size, or of each image's own), crop (cat_max_ratio), flip, photometric jitter. */
     public static Transforms.Transform pipeline(TrainConfig c) {
         List<Transforms.Transform> ts = new ArrayList<>();
-        ts.add(Transforms.randomScale(c.scaleMin(), c.scaleMax()));
+        ts.add((c.scalesImages() ? Transforms.randomScale(c.scaleMin(), c.scaleMax())
+                : Transforms.randomScale(c.cropHeight(), c.cropWidth(), c.scaleMin(), c.scaleMax())));
         ts.add(Transforms.randomCrop(c.cropHeight(), c.cropWidth(), c.catMaxRatio()));
         ts.add(Transforms.hflip(0.5));
         if (c.photometric()) {

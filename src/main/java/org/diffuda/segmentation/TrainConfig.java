@@ -8,11 +8,30 @@ import org.diffuda.util.Configs;
  *
  * @param optimizer  "sgd" (DeepLab recipe: momentum 0.9, poly 0.9) or "adamw" (DAFormer: warm-up,
  *                   poly 1.0, head ×10)
+ * @param scaleBase  what the random scale [scaleMin, scaleMax] is relative to: "crop" (null: the
+ *                   crop size, every recipe's default — images of another size are brought to it)
+ *                   or "image" (each image's own size: images that are already native-scale crops,
+ *                   as U-Net swap's generated ones)
  */
 public record TrainConfig(int iterations, int batchSize, int cropHeight, int cropWidth, double scaleMin,
                           double scaleMax, String optimizer, double lr, double weightDecay, double momentum,
                           int warmupIters, double power, double headLrMult, double clipNorm, boolean photometric,
-                          double catMaxRatio, int checkpointEvery) {
+                          double catMaxRatio, int checkpointEvery, String scaleBase) {
+
+    public TrainConfig(int iterations, int batchSize, int cropHeight, int cropWidth, double scaleMin, double scaleMax, String optimizer,
+                       double lr, double weightDecay, double momentum, int warmupIters, double power, double headLrMult, double clipNorm,
+                       boolean photometric, double catMaxRatio, int checkpointEvery) {
+        this(iterations, batchSize, cropHeight, cropWidth, scaleMin, scaleMax, optimizer, lr, weightDecay, momentum, warmupIters, power,
+                headLrMult, clipNorm, photometric, catMaxRatio, checkpointEvery, "crop");
+    }
+
+    /** Whether the random scale is relative to each image's own size. */
+    public boolean scalesImages() {
+        if (scaleBase != null && !scaleBase.equals("crop") && !scaleBase.equals("image")) {
+            throw new org.diffuda.util.DiffudaException("scale_base " + scaleBase + ": expected crop or image");
+        }
+        return "image".equals(scaleBase);
+    }
 
     /** mmsegmentation DeepLabV3+ on Cityscapes: SGD 0.01, 80k iterations, 8×512×1024 crops. */
     public static TrainConfig deeplabReal() {

@@ -120,10 +120,13 @@ public final class UnetSwap {
 
     private UnetSwap() {}
 
-    /** The downstream recipe: the embedded segmenter recipe on crops of the generation size. */
+    /**
+     * The downstream recipe: the embedded segmenter recipe on crops of the generation size, the
+     * random scale relative to each image (the generated crops are at the source's own scale).
+     */
     public static TrainConfig downstream(TrainConfig base, Path pipeline) {
         int[] size = TextToImage.imageSize(pipeline);
-        return Configs.with(base, "cropHeight", size[0], "cropWidth", size[1]);
+        return Configs.with(base, "cropHeight", size[0], "cropWidth", size[1], "scaleBase", "image");
     }
 
     public static Map<String, Object> run(Spec s) {

@@ -81,13 +81,12 @@ public final class ControlNetTraining {
                 throw new DiffudaException("--data: " + d + " has no labels; a ControlNet learns from label maps");
             }
         }
-        Recipe r0 = c.recipe() == null ? Recipe.PLAIN : c.recipe();
-        if (r0.unet() != null && !java.nio.file.Files.isRegularFile(Path.of(r0.unet(), "config.json"))
-                && !java.nio.file.Files.isRegularFile(Path.of(r0.unet(), "unet", "config.json"))) {
-            throw new DiffudaException("--unet " + r0.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
+        Recipe r = c.recipe() == null ? Recipe.PLAIN : c.recipe();
+        if (r.unet() != null && !java.nio.file.Files.isRegularFile(Path.of(r.unet(), "config.json"))
+                && !java.nio.file.Files.isRegularFile(Path.of(r.unet(), "unet", "config.json"))) {
+            throw new DiffudaException("--unet " + r.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
         }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
-            Recipe r = c.recipe() == null ? Recipe.PLAIN : c.recipe();
             PipelineFolder.StableDiffusion base = PipelineFolder.load(pipelineDir, m, variant);
             PipelineFolder.StableDiffusion p = r.unet() == null ? base
                     : base.withUnet(PipelineFolder.loadUNet(Path.of(r.unet()), m, variant, base.unet().config()));

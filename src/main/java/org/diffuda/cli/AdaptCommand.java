@@ -451,7 +451,7 @@ public final class AdaptCommand implements Runnable {
             }
             if (given != null) {
                 Path p = Path.of(given);
-                if (!Files.isRegularFile(p.resolve("config.json")) && !Files.isRegularFile(p.resolve("unet/config.json"))) {
+                if (org.diffuda.diffusion.io.PipelineFolder.unetDir(p) == null) { // a U-Net or ControlNet folder (config.json), or a pipeline
                     throw new DiffudaException(option + " " + given + ": no config.json (expected a diffusers model folder, or 'train')");
                 }
                 return p;

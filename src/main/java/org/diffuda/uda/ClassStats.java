@@ -179,21 +179,35 @@ public final class ClassStats {
      * transform (a crop around a pixel of the class) receives the class.
      */
     public Loader.Sampler sampler(double temperature, int minPixelsAt512) {
+        Rcs rcs = rcs(temperature, minPixelsAt512);
+        return (iteration, b, rnd) -> {
+            int[][] out = new int[b][];
+            for (int j = 0; j < b; j++) {
+                int[] ic = rcs.draw(rnd);
+                out[j] = new int[] {0, ic[0], ic[1]};
+            }
+            return out;
+        };
+    }
+
+    /** Rare Class Sampling over this set: the images eligible for each class and the class probabilities. */
+    public record Rcs(List<List<Integer>> eligible, double[] p) {
+        /** A class, then an image holding enough of it: {image, class}. */
+        public int[] draw(Random rnd) {
+            int c = ClassStats.draw(p, rnd);
+            List<Integer> imgs = eligible.get(c);
+            return new int[] {imgs.get(rnd.nextInt(imgs.size())), c};
+        }
+    }
+
+    /** The RCS distribution at temperature T, an image needing {@code minPixelsAt512} (scaled) of a class. */
+    public Rcs rcs(double temperature, int minPixelsAt512) {
         List<List<Integer>> el = eligible(minPixels(minPixelsAt512));
         boolean[] usable = new boolean[Classes.NUM];
         for (int c = 0; c < Classes.NUM; c++) {
             usable[c] = !el.get(c).isEmpty();
         }
-        double[] p = probabilities(frequencies(), usable, temperature);
-        return (iteration, b, rnd) -> {
-            int[][] out = new int[b][];
-            for (int j = 0; j < b; j++) {
-                int c = draw(p, rnd);
-                List<Integer> imgs = el.get(c);
-                out[j] = new int[] {0, imgs.get(rnd.nextInt(imgs.size())), c};
-            }
-            return out;
-        };
+        return new Rcs(el, probabilities(frequencies(), usable, temperature));
     }
 
     /** A class drawn from the probabilities p (zeros never). */
@@ -214,12 +228,9 @@ public final class ClassStats {
 
     /** A table for {@code rcs stats}: class, pixel share, eligible images, sampling probability. */
     public List<String[]> table(double temperature, int minPixelsAt512) {
-        List<List<Integer>> el = eligible(minPixels(minPixelsAt512));
-        boolean[] usable = new boolean[Classes.NUM];
-        for (int c = 0; c < Classes.NUM; c++) {
-            usable[c] = !el.get(c).isEmpty();
-        }
-        double[] f = frequencies(), p = probabilities(f, usable, temperature);
+        Rcs rcs = rcs(temperature, minPixelsAt512);
+        List<List<Integer>> el = rcs.eligible();
+        double[] f = frequencies(), p = rcs.p();
         List<String[]> rows = new ArrayList<>();
         for (int c = 0; c < Classes.NUM; c++) {
             rows.add(new String[] {Classes.NAMES[c], String.format("%.4f", f[c]), String.valueOf(el.get(c).size()),

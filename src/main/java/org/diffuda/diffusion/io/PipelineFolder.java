@@ -106,13 +106,19 @@ public final class PipelineFolder {
         return new StableDiffusion(unet, vae, text, tok, sc, cn);
     }
 
+    /** The U-Net folder {@code dir} names: itself (config.json) or a pipeline's unet/; null for neither. */
+    public static Path unetDir(Path dir) {
+        return Files.isRegularFile(dir.resolve("config.json")) ? dir
+                : Files.isRegularFile(dir.resolve("unet/config.json")) ? dir.resolve("unet") : null;
+    }
+
     /**
      * A U-Net from a diffusers U-Net folder (config.json + weights) or a pipeline folder (its unet/),
      * which must have the architecture of {@code like} (another U-Net of the same base).
      */
     public static UNet2DConditionModel loadUNet(Path dir, NDManager m, String variant, UNet2DConditionConfig like) {
-        Path d = Files.isRegularFile(dir.resolve("config.json")) ? dir : dir.resolve("unet");
-        if (!Files.isRegularFile(d.resolve("config.json"))) {
+        Path d = unetDir(dir);
+        if (d == null) {
             throw new DataException(dir, "is neither a U-Net folder (config.json) nor a pipeline with unet/");
         }
         UNet2DConditionConfig uc = config(d, UNet2DConditionConfig.class);

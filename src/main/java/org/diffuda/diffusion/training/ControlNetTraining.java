@@ -82,8 +82,7 @@ public final class ControlNetTraining {
             }
         }
         Recipe r = c.recipe() == null ? Recipe.PLAIN : c.recipe();
-        if (r.unet() != null && !java.nio.file.Files.isRegularFile(Path.of(r.unet(), "config.json"))
-                && !java.nio.file.Files.isRegularFile(Path.of(r.unet(), "unet", "config.json"))) {
+        if (r.unet() != null && PipelineFolder.unetDir(Path.of(r.unet())) == null) {
             throw new DiffudaException("--unet " + r.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
         }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {

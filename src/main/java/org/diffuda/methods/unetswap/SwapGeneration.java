@@ -68,24 +68,15 @@ public final class SwapGeneration {
      */
     public static List<Pick> picks(Dataset labels, ClassStats stats, SwapConfig c, int h, int w, long seed) {
         List<Pick> out = new ArrayList<>();
-        double[] p = null;
-        List<List<Integer>> eligible = null;
-        if (c.rcs()) {
-            eligible = stats.eligible(stats.minPixels(c.rcsMinPixels()));
-            boolean[] usable = new boolean[Classes.NUM];
-            for (int k = 0; k < Classes.NUM; k++) {
-                usable[k] = !eligible.get(k).isEmpty();
-            }
-            p = ClassStats.probabilities(stats.frequencies(), usable, c.rcsTemperature());
-        }
+        ClassStats.Rcs rcs = c.rcs() ? stats.rcs(c.rcsTemperature(), c.rcsMinPixels()) : null;
         int n = labels.size();
         for (int k = 0; k < c.count(); k++) {
             Random r = Generator.of(seed, "unet-swap pick", k).random();
             int src, cls = -1;
-            if (c.rcs()) {
-                cls = ClassStats.draw(p, r);
-                List<Integer> imgs = eligible.get(cls);
-                src = imgs.get(r.nextInt(imgs.size()));
+            if (rcs != null) {
+                int[] ic = rcs.draw(r);
+                src = ic[0];
+                cls = ic[1];
             } else {
                 src = permuted(n, seed, k);
             }
@@ -190,7 +181,7 @@ public final class SwapGeneration {
         if (!Files.isRegularFile(controlnet.resolve("config.json"))) {
             throw new DiffudaException("--controlnet " + controlnet + ": no config.json (expected a diffusers ControlNet folder)");
         }
-        if (unet != null && !Files.isRegularFile(unet.resolve("config.json")) && !Files.isRegularFile(unet.resolve("unet/config.json"))) {
+        if (unet != null && PipelineFolder.unetDir(unet) == null) {
             throw new DiffudaException("--unet " + unet + ": neither a U-Net folder (config.json) nor a pipeline with unet/");
         }
         int[] size = TextToImage.imageSize(pipeline);

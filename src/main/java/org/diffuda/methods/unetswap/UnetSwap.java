@@ -213,7 +213,7 @@ public final class UnetSwap {
     /** A domain U-Net: the given folder, or fine-tuned from the base on the domain's images into {@code fallback}. */
     static Path domainUnet(Spec s, Path given, Dataset images, Path fallback, String domain, long seed) {
         if (given != null) {
-            if (!Files.isRegularFile(given.resolve("config.json")) && !Files.isRegularFile(given.resolve("unet/config.json"))) {
+            if (org.diffuda.diffusion.io.PipelineFolder.unetDir(given) == null) {
                 throw new DiffudaException("--unet-" + domain + " " + given + ": no config.json (expected a U-Net folder)");
             }
             return given;

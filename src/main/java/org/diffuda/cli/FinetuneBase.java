@@ -14,7 +14,6 @@ import org.diffuda.diffusion.training.Finetuning;
 import org.diffuda.training.Checkpoint;
 import org.diffuda.util.Configs;
 import org.diffuda.util.DiffudaException;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

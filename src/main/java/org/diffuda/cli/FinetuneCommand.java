@@ -1,24 +1,8 @@
 package org.diffuda.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import org.diffuda.data.BadInput;
-import org.diffuda.data.Dataset;
-import org.diffuda.data.Datasets;
-import org.diffuda.data.Sample;
-import org.diffuda.diffusion.prior.CaptionedImages;
-import org.diffuda.diffusion.training.DiffusionTrainConfig;
-import org.diffuda.diffusion.training.Finetuning;
-import org.diffuda.training.Checkpoint;
-import org.diffuda.util.Configs;
 import org.diffuda.util.DiffudaException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "finetune", mixinStandardHelpOptions = true,
         description = "Fine-tune a pipeline's U-Net (and optionally its text encoder) on captioned images; writes OUT/pipeline.",

@@ -19,7 +19,6 @@ import org.diffuda.util.AtomicFiles;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Generator;
-import org.diffuda.util.Json;
 import org.diffuda.util.Progress;
 import org.diffuda.util.RunLock;
 

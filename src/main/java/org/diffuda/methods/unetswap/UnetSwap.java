@@ -1,8 +1,6 @@
 package org.diffuda.methods.unetswap;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.Finetuning;
 import org.diffuda.eval.DomainJudge;
 import org.diffuda.methods.datum.Datum;
-import org.diffuda.nn.Tensors;
 import org.diffuda.segmentation.ConfusionMatrix;
 import org.diffuda.segmentation.EvalResult;
 import org.diffuda.segmentation.Evaluator;

@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "adapt", mixinStandardHelpOptions = true, description = "Domain adaptation methods, end to end.",
-        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class, AdaptCommand.ZodiCommand.class, AdaptCommand.UnetSwapCommand.class})
+        subcommands = {AdaptCommand.SggPtlCommand.class, AdaptCommand.DaformerCommand.class, AdaptCommand.DatumCommand.class, AdaptCommand.ZodiCommand.class, AdaptCommand.UnetSwapCommand.class, AdaptCommand.CicldCommand.class})
 public final class AdaptCommand implements Runnable {
     @Override
     public void run() {
@@ -462,6 +462,110 @@ public final class AdaptCommand implements Runnable {
 
     /** A method's table (rows of mean ± std), its oracle and diagnostics, where the files are, and the wall time. */
     @SuppressWarnings("unchecked")
+    @Command(name = "cicld", mixinStandardHelpOptions = true,
+            description = "CICLD: an adversarial latent-diffusion segmenter (mask conditioning, inter-coder skip, 3-class L_adv) in a teacher-student loop, against source-only and DAFormer.")
+    public static final class CicldCommand implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        SegOptions seg;
+        @Mixin
+        UdaOptions uda;
+
+        @Option(names = "--data", defaultValue = "runs/bench-data", description = "Embedded benchmark root, made if absent (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--source", description = "Labelled source dataset (default: DATA/sim/train).")
+        String source;
+        @Option(names = "--target", description = "Unlabelled target images (default: DATA/real/train).")
+        String target;
+        @Option(names = "--val", description = "Labelled target validation set (default: DATA/real/val; 'none' to skip).")
+        String val;
+        @Option(names = "--out", defaultValue = "runs/cicld", description = "Output folder (default: ${DEFAULT-VALUE}).")
+        Path out;
+        @Option(names = "--resume", description = "Continue the table in --out (finished rows are read, killed ones resume).")
+        boolean resume;
+        @Option(names = "--seeds", split = ",", description = "Seeds of every row, reported as mean ± std (default: --seed).")
+        List<Long> seeds;
+        @Option(names = "--ablation-seeds", split = ",", description = "Seeds of the ablation rows (default: --seeds).")
+        List<Long> ablationSeeds;
+        @Option(names = "--arms", split = ",", description = "Rows: source-only, daformer, cicld, no-condition, no-skip, 2-class (default: the first three; with --ablation all).")
+        List<String> arms;
+        @Option(names = "--ablation", description = "Also the paper's ablation rows: w/o mask conditioning, w/o inter-coder connection, 2-class L_adv.")
+        boolean ablation;
+        @Option(names = "--test-condition", description = "teacher (the EMA student conditioned on the trained model's prediction) or none; both are measured, this one is the row's (default: teacher).")
+        String testCondition;
+        @Option(names = "--adversarial", description = "3-class, 2-class or none (default: 3-class).")
+        String adversarial;
+        @Option(names = "--adv-weight", converter = Ranges.NonNegativeReal.class, description = "Weight of the encoder's adversarial term (default: 1).")
+        Double advWeight;
+        @Option(names = "--dif-weight", converter = Ranges.NonNegativeReal.class, description = "Weight of L_dif (default: 1).")
+        Double difWeight;
+        @Option(names = "--cond-drop", converter = Ranges.Probability.class, description = "Share of training examples run unconditioned (default: 0.1).")
+        Double condDrop;
+        @Option(names = "--strength", converter = Ranges.Probability.class, description = "How far z0 is diffused before the denoising chain (default: 0.2).")
+        Double strength;
+        @Option(names = "--inference-steps", converter = Ranges.Count.class, description = "DDIM schedule length; the chain runs its last floor(n*strength) steps (default: 10).")
+        Integer inferenceSteps;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public void run() {
+            long t0 = System.nanoTime();
+            boolean embedded = source == null || target == null || val == null;
+            if (embedded) {
+                Baselines.ensureBenchmark(data, BenchmarkConfig.defaults());
+            }
+            var cfg = org.diffuda.methods.cicld.CicldConfig.defaults();
+            java.util.Map<String, Object> o = new java.util.LinkedHashMap<>();
+            if (testCondition != null) {
+                o.put("test_condition", testCondition);
+            }
+            if (adversarial != null) {
+                o.put("adversarial", adversarial);
+            }
+            if (advWeight != null) {
+                o.put("adv_weight", advWeight);
+            }
+            if (difWeight != null) {
+                o.put("dif_weight", difWeight);
+            }
+            if (condDrop != null) {
+                o.put("cond_drop", condDrop);
+            }
+            cfg = org.diffuda.util.Configs.with(cfg, o).check();
+            var model = seg.profile.equals("small") ? org.diffuda.segmentation.models.CicldModelConfig.small()
+                    : org.diffuda.segmentation.models.CicldModelConfig.real();
+            java.util.Map<String, Object> mo = new java.util.LinkedHashMap<>();
+            if (strength != null) {
+                mo.put("strength", strength);
+            }
+            if (inferenceSteps != null) {
+                mo.put("inference_steps", inferenceSteps);
+            }
+            model = org.diffuda.util.Configs.with(model, mo);
+            if (Math.floor(model.inferenceSteps() * model.strength()) < 1) {
+                throw new DiffudaException("--strength " + model.strength() + " of --inference-steps " + model.inferenceSteps()
+                        + ": runs no denoising step; raise one of them");
+            }
+            List<String> a = arms != null ? arms : ablation ? org.diffuda.methods.cicld.CicldAdaptation.ABLATION_ARMS
+                    : org.diffuda.methods.cicld.CicldAdaptation.DEFAULT_ARMS;
+            String src = source != null ? source : data.resolve("sim/train").toString();
+            String tgt = target != null ? target : data.resolve("real/train").toString();
+            String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
+            CommonOptions.writeEffective(spec, out);
+            UdaConfig u = uda.config(seg);
+            if (seg.profile.equals("small")) {
+                u = org.diffuda.methods.cicld.CicldAdaptation.embedded(u, seg.iters != null, seg.batch != null);
+            }
+            var s = new org.diffuda.methods.cicld.CicldAdaptation.Spec(src, tgt, v, out, seg.model(), model, u, cfg,
+                    seeds != null ? seeds : List.of(common.seed), ablationSeeds, a, seg.eval(), resume, new BadInput(common.skipBad));
+            java.util.Map<String, Object> m = org.diffuda.methods.cicld.CicldAdaptation.run(s);
+            printTable(m, null, null, out, t0);
+        }
+    }
+
     static void printTable(java.util.Map<String, Object> m, String diagnosticsKey, String diagnosticsName, Path out, long t0) {
         System.out.println();
         var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
@@ -476,7 +580,7 @@ public final class AdaptCommand implements Runnable {
         if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {
             System.out.printf("%-14s mIoU19 %.2f (the diagnostic judge; target labels)%n", "oracle", o.miou19());
         }
-        if (m.get(diagnosticsKey) != null) {
+        if (diagnosticsKey != null && m.get(diagnosticsKey) != null) {
             System.out.println(diagnosticsName + ": " + org.diffuda.util.Json.compact(m.get(diagnosticsKey)));
         }
         System.out.println("metrics: " + out.resolve("metrics.json") + "   report: " + out.resolve("report.html"));

@@ -12,7 +12,7 @@ public final class SegOptions {
     @Option(names = "--profile", defaultValue = "small", description = "Defaults to start from: small (embedded world), deeplab or daformer (papers' real-scale recipes). Default: ${DEFAULT-VALUE}.")
     String profile;
 
-    @Option(names = "--model", description = "deeplabv3plus or segformer (DAFormer head).")
+    @Option(names = "--model", description = "deeplabv3plus, segformer (DAFormer head) or cicld (latent-diffusion segmenter).")
     String arch;
     @Option(names = "--backbone", description = "resnet18/50/101 or mit-b0..b5.")
     String backbone;
@@ -46,6 +46,10 @@ public final class SegOptions {
             default -> throw new DiffudaException("--profile " + profile + ": expected small, deeplab or daformer");
         };
         String a = arch == null ? base.arch() : arch;
+        if (a.equals("cicld")) {
+            return SegModelConfig.cicld(profile.equals("small") ? org.diffuda.segmentation.models.CicldModelConfig.small()
+                    : org.diffuda.segmentation.models.CicldModelConfig.real());
+        }
         String b = backbone == null ? (a.equals(base.arch()) ? base.backbone() : (a.equals("segformer") ? "mit-b0" : "resnet18")) : backbone;
         SegModelConfig c = a.equals(base.arch()) ? base : (a.equals("segformer") ? SegModelConfig.smallDaformer() : SegModelConfig.small());
         return new SegModelConfig(a, b, width == null ? c.width() : width, c.numClasses(), c.outputStride(),

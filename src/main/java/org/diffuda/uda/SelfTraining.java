@@ -66,27 +66,120 @@ public final class SelfTraining {
         return this;
     }
 
-    /** Trains; checkpoints into {@code ckptDir} and resumes from it. */
+    /**
+     * One iteration's batch as the engine prepares it: the source crops and labels, the clean
+     * target crops, the teacher's pseudo-labels, and the ClassMix result after strong augmentation.
+     */
+    public record UdaBatch(Batch source, NDArray xs, NDArray ys, NDArray xt, PseudoLabels pseudo, NDArray xm, NDArray ym,
+                           NDArray wm) {}
+
+    /**
+     * What a method computes from the engine's batch (DAFormer: source CE + weighted mixed CE + FD;
+     * CICLD adds its diffusion and adversarial losses). It backpropagates through the iteration,
+     * may own more modules and parameter groups, decides where pseudo-labels come from and which
+     * model is evaluated and saved.
+     */
+    public interface Objective {
+        /** The trainer's name and the metrics' "method". */
+        String name();
+
+        /** Adds the objective's own modules and parameter groups to the trainer (after the student's "model" group). */
+        default void register(Trainer trainer) {}
+
+        /** Softmax probabilities on the clean target batch, for pseudo-labels (default: the EMA teacher's). */
+        default NDArray probabilities(Teacher teacher, NDArray xt) {
+            return teacher.probabilities(xt);
+        }
+
+        /** One iteration's losses; backward (and any own group's update) through {@code it}. */
+        Map<String, Double> losses(Trainer.Iteration it, UdaBatch b);
+
+        /** The model evaluated and saved after training (default: the student). */
+        default Segmenter inference(Segmenter student, Teacher teacher) {
+            return student;
+        }
+
+        /** Settings that join the run's configuration (a resume with others is refused). */
+        default Map<String, Object> config() {
+            return Map.of();
+        }
+
+        /** What the method adds to metrics.json from the finished training. */
+        default Map<String, Object> summary(Trainer.Result training) {
+            return Map.of();
+        }
+    }
+
+    /** Builds a method's objective over the engine's models. */
+    public interface ObjectiveFactory {
+        Objective create(Segmenter student, Teacher teacher, UdaConfig cfg, long seed);
+    }
+
+    /** DAFormer's loss: CE(source) (+ λ_FD·FD on thing cells) + confidence-weighted CE(mixed), two backward passes. */
+    public final class Daformer implements Objective {
+        @Override
+        public String name() {
+            return "daformer";
+        }
+
+        @Override
+        public Map<String, Double> losses(Trainer.Iteration it, UdaBatch b) {
+            NDArray xs = b.xs(), ys = b.ys();
+            double[] fd = {0};
+            double lossSource = it.backward(() -> {
+                if (initial == null || cfg.fdLambda() <= 0) {
+                    return Losses.crossEntropy(student.logits(xs, true), ys, null);
+                }
+                Segmenter.Output o = student.run(xs, true);
+                NDArray ce = Losses.crossEntropy(org.diffuda.nn.Ops.resize(o.logits(), xs.getShape().get(2), xs.getShape().get(3),
+                        org.diffuda.nn.Ops.BILINEAR), ys, null);
+                List<NDArray> frozen = initial.run(xs, false).features();
+                NDArray d = FeatureDistance.of(o.features().get(o.features().size() - 1), frozen.get(frozen.size() - 1), ys);
+                fd[0] = d.getFloat();
+                return ce.add(org.diffuda.nn.Tensors.mul(d, cfg.fdLambda()));
+            });
+            double lossMixed = it.backward("dropout:mixed", () -> Losses.crossEntropy(student.logits(b.xm(), true), b.ym(), b.wm()));
+            Map<String, Double> out = new LinkedHashMap<>();
+            out.put("loss_source", lossSource);
+            out.put("loss_mixed", lossMixed);
+            out.put("confident", b.pseudo().confident());
+            if (initial != null && cfg.fdLambda() > 0) {
+                out.put("feature_distance", fd[0]);
+            }
+            return out;
+        }
+    }
+
+    /** Trains with DAFormer's objective; checkpoints into {@code ckptDir} and resumes from it. */
     public Trainer.Result train(List<Dataset> source, List<Dataset> target, Path ckptDir, Object runConfig, BadInput bad,
                                 long stopAfter) {
+        return train(new Daformer(), source, target, ckptDir, runConfig, bad, stopAfter);
+    }
+
+    /** Trains with {@code objective}; checkpoints into {@code ckptDir} and resumes from it. */
+    public Trainer.Result train(Objective objective, List<Dataset> source, List<Dataset> target, Path ckptDir, Object runConfig,
+                                BadInput bad, long stopAfter) {
         SegTrainer seg = new SegTrainer(student, cfg.train(), seed);
-        Trainer trainer = new Trainer("daformer", cfg.train().iterations(), seed)
+        Trainer trainer = new Trainer(objective.name(), cfg.train().iterations(), seed)
                 .module("", student, null)
                 .module("teacher", teacher.model(), null)
                 .group("model", seg.optimizer(), seg.schedule())
                 .checkpoint(ckptDir, runConfig, cfg.train().checkpointEvery())
                 .stopAfter(stopAfter);
-        return trainer.run(new Step(source, target, bad));
+        objective.register(trainer);
+        return trainer.run(new Step(objective, source, target, bad));
     }
 
     private final class Step implements Trainer.Step {
+        private final Objective objective;
         private final List<Dataset> source;
         private final List<Dataset> target;
         private final BadInput bad;
         private Loader src;
         private Loader tgt;
 
-        Step(List<Dataset> source, List<Dataset> target, BadInput bad) {
+        Step(Objective objective, List<Dataset> source, List<Dataset> target, BadInput bad) {
+            this.objective = objective;
             this.source = source;
             this.target = target;
             this.bad = bad;
@@ -109,20 +202,8 @@ public final class SelfTraining {
             teacher.update(student, it.index());
             Batch sb = src.next(), tb = tgt.next();
             NDArray xs = sb.images(m), ys = sb.labels(m), xt = tb.images(m);
-            double[] fd = {0};
-            double lossSource = it.backward(() -> {
-                if (initial == null || cfg.fdLambda() <= 0) {
-                    return Losses.crossEntropy(student.logits(xs, true), ys, null);
-                }
-                Segmenter.Output o = student.run(xs, true);
-                NDArray ce = Losses.crossEntropy(org.diffuda.nn.Ops.resize(o.logits(), xs.getShape().get(2), xs.getShape().get(3),
-                        org.diffuda.nn.Ops.BILINEAR), ys, null);
-                List<NDArray> frozen = initial.run(xs, false).features();
-                NDArray d = FeatureDistance.of(o.features().get(o.features().size() - 1), frozen.get(frozen.size() - 1), ys);
-                fd[0] = d.getFloat();
-                return ce.add(org.diffuda.nn.Tensors.mul(d, cfg.fdLambda()));
-            });
-            PseudoLabels pl = PseudoLabels.of(teacher.probabilities(xt), cfg.pseudoThreshold(), cfg.ignoreTop(), cfg.ignoreBottom());
+            PseudoLabels pl = PseudoLabels.of(objective.probabilities(teacher, xt), cfg.pseudoThreshold(), cfg.ignoreTop(),
+                    cfg.ignoreBottom());
             java.util.Random rnd = it.generator("classmix").random();
             ClassMix.Mixed mixed;
             if (cfg.classMix()) {
@@ -135,16 +216,7 @@ public final class SelfTraining {
                 mixed = ClassMix.none(xt, pl);
             }
             NDArray xm = StrongAugment.apply(mixed.images(), cfg.colorJitter(), cfg.blur(), it.generator("strong augment").random());
-            ClassMix.Mixed mx = mixed;
-            double lossMixed = it.backward("dropout:mixed", () -> Losses.crossEntropy(student.logits(xm, true), mx.labels(), mx.weights()));
-            Map<String, Double> out = new LinkedHashMap<>();
-            out.put("loss_source", lossSource);
-            out.put("loss_mixed", lossMixed);
-            out.put("confident", pl.confident());
-            if (initial != null && cfg.fdLambda() > 0) {
-                out.put("feature_distance", fd[0]);
-            }
-            return out;
+            return objective.losses(it, new UdaBatch(sb, xs, ys, xt, pl, xm, mixed.labels(), mixed.weights()));
         }
 
         @Override
@@ -160,7 +232,12 @@ public final class SelfTraining {
 
     /** One DAFormer run end to end: datasets, student and teacher, training, evaluation, metrics.json. */
     public record Spec(List<String> source, List<String> target, String val, Path out, SegModelConfig model, UdaConfig cfg,
-                       long seed, Evaluator.Options eval, boolean resume, BadInput bad) {}
+                       long seed, Evaluator.Options eval, boolean resume, BadInput bad, ObjectiveFactory objective) {
+        public Spec(List<String> source, List<String> target, String val, Path out, SegModelConfig model, UdaConfig cfg, long seed,
+                    Evaluator.Options eval, boolean resume, BadInput bad) {
+            this(source, target, val, out, model, cfg, seed, eval, resume, bad, null);
+        }
+    }
 
     public record Outcome(Trainer.Result training, EvalResult eval, double seconds) {}
 
@@ -184,22 +261,27 @@ public final class SelfTraining {
             try (NDManager manager = Engines.engine().newBaseManager()) {
                 Segmenter student = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
                 Segmenter teacherModel = Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager));
-                Map<String, Object> config = new LinkedHashMap<>();
-                config.put("model", s.model());
-                config.put("uda", s.cfg());
-                config.put("seed", s.seed());
-                config.put("source", Datasets.describe(src));
-                config.put("target", Datasets.describe(tgt));
                 SelfTraining st = new SelfTraining(student, teacherModel, s.cfg(), s.seed());
                 if (s.cfg().fdLambda() > 0) {
                     st.withFeatureDistance(Generator.of(s.seed(), "init:segmenter").seeded(() -> SegModels.create(s.model(), manager)));
                 }
-                Trainer.Result res = st.train(src, tgt, ckpt, config, s.bad(), 0);
-                Checkpoint.save(s.out().resolve("model"), config, student, null, null);
-                EvalResult ev = val == null ? null : Evaluator.evaluate(student, val, s.eval(), s.bad(), p -> {});
+                Objective objective = s.objective() == null ? st.new Daformer() : s.objective().create(student, st.teacher(), s.cfg(), s.seed());
+                Map<String, Object> config = new LinkedHashMap<>();
+                config.put("model", s.model());
+                config.put("uda", s.cfg());
+                if (!objective.config().isEmpty()) {
+                    config.put(objective.name(), objective.config());
+                }
+                config.put("seed", s.seed());
+                config.put("source", Datasets.describe(src));
+                config.put("target", Datasets.describe(tgt));
+                Trainer.Result res = st.train(objective, src, tgt, ckpt, config, s.bad(), 0);
+                Segmenter inference = objective.inference(student, st.teacher());
+                Checkpoint.save(s.out().resolve("model"), config, inference == student ? student : st.teacher().model(), null, null);
+                EvalResult ev = val == null ? null : Evaluator.evaluate(inference, val, s.eval(), s.bad(), p -> {});
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, Object> metrics = new LinkedHashMap<>();
-                metrics.put("method", "daformer");
+                metrics.put("method", objective.name());
                 metrics.put("source", s.source());
                 metrics.put("target", s.target());
                 metrics.put("val", s.val());
@@ -207,6 +289,7 @@ public final class SelfTraining {
                 metrics.put("seconds", secs);
                 metrics.put("iterations", s.cfg().train().iterations());
                 metrics.put("eval", ev);
+                metrics.putAll(objective.summary(res));
                 metrics.put("history", res.history());
                 Files.createDirectories(s.out());
                 Json.writeFile(s.out().resolve("metrics.json"), metrics);

@@ -131,11 +131,11 @@ public final class AutoencoderKL extends Module {
     }
 
     /** DownEncoderBlock2D / UpDecoderBlock2D: resnets without time embedding, then a resampler. */
-    static final class Level extends Module {
+    public static final class Level extends Module {
         private final ModuleList resnets = new ModuleList();
         private final Resample resample;
 
-        Level(int in, int out, int layers, boolean resample, boolean down, int g, float eps) {
+        public Level(int in, int out, int layers, boolean resample, boolean down, int g, float eps) {
             for (int i = 0; i < layers; i++) {
                 resnets.add(new ResnetBlock2D(i == 0 ? in : out, out, 0, g, eps, 0f));
             }
@@ -148,10 +148,20 @@ public final class AutoencoderKL extends Module {
             }
         }
 
-        NDArray apply(NDArray x, boolean training) {
+        public NDArray apply(NDArray x, boolean training) {
+            return resample(resnets(x, training), training);
+        }
+
+        /** The ResNet blocks alone (a U-shaped model takes its skip features here). */
+        public NDArray resnets(NDArray x, boolean training) {
             for (Module r : resnets.items()) {
                 x = ((ResnetBlock2D) r).apply(x, null, training);
             }
+            return x;
+        }
+
+        /** The resampler alone (identity on a level without one). */
+        public NDArray resample(NDArray x, boolean training) {
             return resample == null ? x : resample.apply(x, training);
         }
 

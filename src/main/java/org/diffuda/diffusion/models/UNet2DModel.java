@@ -63,8 +63,22 @@ public final class UNet2DModel extends Module implements Denoiser {
         return config.inChannels();
     }
 
+    /**
+     * What a method may do at the U-Net's middle: it sees the down path's output (the U-Net
+     * encoder's features) and the mid block's output o, and returns the features the up path
+     * continues from (CICLD's mask gate; a discriminator records the first).
+     */
+    public interface MidHook {
+        NDArray apply(NDArray encoderFeatures, NDArray mid);
+    }
+
     @Override
     public NDArray predict(NDArray x, float[] t, Conditioning cond, boolean training) {
+        return predict(x, t, (MidHook) null, training);
+    }
+
+    /** ε_θ(x_t, t) with {@code hook} (null: none) between the mid block and the up path. */
+    public NDArray predict(NDArray x, float[] t, MidHook hook, boolean training) {
         NDArray emb = timeEmbedding.apply(TimestepEmbedding.sinusoidal(x.getManager(), t, config.blockOutChannels().get(0),
                 config.flipSinToCos(), config.freqShift()), training);
         NDArray h = convIn.forward(x, training);
@@ -73,7 +87,8 @@ public final class UNet2DModel extends Module implements Denoiser {
         for (UNetBlocks.Down d : downs) {
             h = d.apply(h, emb, null, skips, training);
         }
-        h = mid.apply(h, emb, null, training);
+        NDArray o = mid.apply(h, emb, null, training);
+        h = hook == null ? o : hook.apply(h, o);
         for (UNetBlocks.Up u : ups) {
             h = u.apply(h, emb, null, skips, training);
         }

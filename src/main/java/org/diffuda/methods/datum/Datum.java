@@ -148,22 +148,7 @@ public final class Datum {
 
     /** mean ± sample std of mIoU19/16/13 over the images (std 0 for one image). */
     public static Map<String, Object> summary(List<EvalResult> evs) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        List<EvalResult> ok = evs.stream().filter(e -> e != null).toList();
-        if (ok.isEmpty()) {
-            return out;
-        }
-        for (String k : List.of("miou19", "miou16", "miou13")) {
-            double[] v = ok.stream().mapToDouble(e -> k.equals("miou19") ? e.miou19() : k.equals("miou16") ? e.miou16() : e.miou13()).toArray();
-            double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN), ss = 0;
-            for (double x : v) {
-                ss += (x - mean) * (x - mean);
-            }
-            out.put(k + "_mean", mean);
-            out.put(k + "_std", v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0.0);
-            out.put(k + "_values", v);
-        }
-        return out;
+        return org.diffuda.report.Results.summary(evs);
     }
 
     /** The first {@code k} target images of a dataset chosen by the seed (distinct), as paths. */

@@ -14,9 +14,20 @@ import java.util.List;
  * @param headChannels  decoder channels (DeepLabV3+ 512, DAFormer 256 at real scale)
  * @param dilations     ASPP dilations (DeepLabV3+ 1,12,24,36; DAFormer 1,6,12,18)
  * @param dropPath      MiT stochastic depth rate (0.1 in SegFormer/DAFormer)
+ * @param cicld         the latent-diffusion segmenter's own shape (arch "cicld"; null: {@link CicldModelConfig#small()})
  */
 public record SegModelConfig(String arch, String backbone, int width, int numClasses, int outputStride,
-                             int headChannels, List<Integer> dilations, double dropPath) {
+                             int headChannels, List<Integer> dilations, double dropPath, CicldModelConfig cicld) {
+
+    public SegModelConfig(String arch, String backbone, int width, int numClasses, int outputStride, int headChannels,
+                          List<Integer> dilations, double dropPath) {
+        this(arch, backbone, width, numClasses, outputStride, headChannels, dilations, dropPath, null);
+    }
+
+    /** CICLD (arch "cicld") of the given shape; the other fields are unused by it. */
+    public static SegModelConfig cicld(CicldModelConfig c) {
+        return new SegModelConfig("cicld", "latent-diffusion", 0, 19, 1, 0, List.of(), 0, c);
+    }
 
     /** DeepLabV3+ ResNet-101 as in mmsegmentation. */
     public static SegModelConfig deeplabReal() {
@@ -39,6 +50,6 @@ public record SegModelConfig(String arch, String backbone, int width, int numCla
     }
 
     public SegModelConfig withArch(String a, String b) {
-        return new SegModelConfig(a, b, width, numClasses, outputStride, headChannels, dilations, dropPath);
+        return new SegModelConfig(a, b, width, numClasses, outputStride, headChannels, dilations, dropPath, cicld);
     }
 }

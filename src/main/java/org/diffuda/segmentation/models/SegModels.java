@@ -12,7 +12,8 @@ public final class SegModels {
             return switch (cfg.arch()) {
                 case "deeplabv3plus" -> new DeepLabV3Plus(cfg);
                 case "segformer", "daformer" -> new SegFormer(cfg);
-                default -> throw new DiffudaException("model arch '" + cfg.arch() + "': expected deeplabv3plus or segformer");
+                case "cicld" -> new Cicld(cfg.cicld() == null ? SegModelConfig.cicld(CicldModelConfig.small()) : cfg);
+                default -> throw new DiffudaException("model arch '" + cfg.arch() + "': expected deeplabv3plus, segformer or cicld");
             };
         } catch (IllegalArgumentException e) {
             throw new DiffudaException("model config: " + e.getMessage());

@@ -566,15 +566,23 @@ public final class AdaptCommand implements Runnable {
         }
     }
 
+    private static void printRow(String name, java.util.Map<String, Object> r) {
+        if (r.containsKey("miou19_mean")) {
+            System.out.printf("%-14s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", name,
+                    r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
+                    r.get("miou13_std"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
     static void printTable(java.util.Map<String, Object> m, String diagnosticsKey, String diagnosticsName, Path out, long t0) {
         System.out.println();
         var rows = (java.util.Map<String, java.util.Map<String, Object>>) m.get("rows");
         for (var e : rows.entrySet()) {
             var r = e.getValue();
-            if (r.containsKey("miou19_mean")) {
-                System.out.printf("%-14s mIoU19 %.2f ± %.2f   mIoU16 %.2f ± %.2f   mIoU13 %.2f ± %.2f%n", e.getKey(),
-                        r.get("miou19_mean"), r.get("miou19_std"), r.get("miou16_mean"), r.get("miou16_std"), r.get("miou13_mean"),
-                        r.get("miou13_std"));
+            printRow(e.getKey(), r);
+            if (r.get("test_condition_none") instanceof java.util.Map<?, ?> n) {
+                printRow("  test cond. none", (java.util.Map<String, Object>) n);
             }
         }
         if (m.get("oracle") instanceof org.diffuda.segmentation.EvalResult o) {

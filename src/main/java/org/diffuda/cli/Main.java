@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "diffuda", mixinStandardHelpOptions = true, version = "diffuda 0.1.0",
         description = "Domain-adaptive semantic segmentation with diffusion models.",
         subcommands = {DemoCommand.class, BenchmarkCommand.class, TrainSegCommand.class, EvaluateCommand.class, BenchCommand.class, PriorCommand.class, DiffusionCommand.class, AdaptCommand.class, RcsCommand.class, TranslateCommand.class, TransferCommand.class, ControlNetCommand.class, FinetuneCommand.class, PersonalizeCommand.class, GenerateCommand.class,
-                CommandLine.HelpCommand.class})
+                LeaderboardCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -40,17 +40,40 @@ public final class Results {
         return out;
     }
 
-    /** One leaderboard row. */
-    public static Map<String, Object> row(String method, String row, String uses, List<Long> seeds, List<EvalResult> perSeed,
+    /** One leaderboard row: {@code perSeed} over {@code seeds}, evaluated on {@code val}. */
+    public static Map<String, Object> row(String method, String row, String uses, String val, List<Long> seeds, List<EvalResult> perSeed,
                                           Double secondsPerSeed, long iterations) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("method", method);
         r.put("row", row);
         r.put("uses", uses);
+        r.put("val", val);
         r.put("seeds", new ArrayList<>(seeds));
         r.putAll(summary(perSeed));
         r.put("seconds_per_seed", secondsPerSeed);
         r.put("iterations", iterations);
         return r;
+    }
+
+    /**
+     * A method's table in the schema: every entry of {@code rows} (name → a summary holding
+     * "per_seed" and optionally "seeds", "seconds_per_seed") becomes a row named by
+     * {@code labels} (its key when absent), using what {@code uses} says of it.
+     */
+    @SuppressWarnings("unchecked")
+    public static List<Map<String, Object>> of(String method, Map<String, Object> rows, Map<String, String> labels,
+                                               java.util.function.Function<String, String> uses, String val, List<Long> seeds,
+                                               long iterations) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map.Entry<String, Object> e : rows.entrySet()) {
+            if (!(e.getValue() instanceof Map<?, ?> r) || !(r.get("per_seed") instanceof List<?> per)) {
+                continue;
+            }
+            List<Long> sd = r.get("seeds") instanceof List<?> l ? (List<Long>) l : seeds;
+            String m = e.getKey().equals("source-only") ? "source-only" : method;
+            out.add(row(m, labels.getOrDefault(e.getKey(), e.getKey()), uses.apply(e.getKey()), val, sd, (List<EvalResult>) per,
+                    r.get("seconds_per_seed") instanceof Number n ? n.doubleValue() : null, iterations));
+        }
+        return out;
     }
 }

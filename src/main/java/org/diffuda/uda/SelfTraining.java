@@ -290,6 +290,9 @@ public final class SelfTraining {
                 metrics.put("iterations", s.cfg().train().iterations());
                 metrics.put("eval", ev);
                 metrics.putAll(objective.summary(res));
+                metrics.put("results", List.of(org.diffuda.report.Results.row(objective.name(), objective.name().equals("daformer")
+                        ? "DAFormer" : objective.name().toUpperCase(java.util.Locale.ROOT), org.diffuda.report.Results.ALL_TARGET_IMAGES, s.val(),
+                        List.of(s.seed()), java.util.Collections.singletonList(ev), secs, s.cfg().train().iterations())));
                 metrics.put("history", res.history());
                 Files.createDirectories(s.out());
                 Json.writeFile(s.out().resolve("metrics.json"), metrics);

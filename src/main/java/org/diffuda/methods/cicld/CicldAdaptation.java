@@ -108,7 +108,7 @@ public final class CicldAdaptation {
         long t0 = System.nanoTime();
         Map<String, Object> rows = new LinkedHashMap<>();
         for (String a : s.arms()) {
-            List<EvalResult> evs = new ArrayList<>(), none = new ArrayList<>();
+            List<EvalResult> evs = new ArrayList<>(), none = new ArrayList<>(), trained = new ArrayList<>();
             List<Object> adversarial = new ArrayList<>();
             double secs = 0;
             for (long seed : s.seedsOf(a)) {
@@ -118,7 +118,8 @@ public final class CicldAdaptation {
                 Map<?, ?> m = Json.readFile(dir.resolve("metrics.json"), Map.class);
                 secs += m.get("seconds") instanceof Number n ? n.doubleValue() : 0;
                 if (isCicld(a)) {
-                    none.add(unconditioned(s, dir));
+                    none.add(unconditioned(s, dir, "model", "eval-none.json"));
+                    trained.add(unconditioned(s, dir, "checkpoint", "eval-trained.json"));
                     adversarial.add(m.get("adversarial"));
                 }
             }
@@ -130,6 +131,9 @@ public final class CicldAdaptation {
                 Map<String, Object> n = Datum.summary(none);
                 n.put("per_seed", none);
                 r.put("test_condition_none", n);
+                Map<String, Object> tr = Datum.summary(trained);
+                tr.put("per_seed", trained);
+                r.put("diagnostic_trained_model_unconditioned", tr);
                 r.put("adversarial", adversarial);
             }
             rows.put(a, r);
@@ -185,9 +189,12 @@ public final class CicldAdaptation {
                 SegModelConfig.cicld(model(s, arm)), s.uda(), seed, s.eval(), resume, s.bad(), CicldObjective.factory(objective(s, arm)))).eval();
     }
 
-    /** The EMA student of a finished CICLD row (OUT/model) evaluated unconditioned, once (eval-none.json). */
-    static EvalResult unconditioned(Spec s, Path dir) {
-        Path f = dir.resolve("eval-none.json");
+    /**
+     * A finished CICLD row's model evaluated unconditioned, once ({@code file}): {@code sub} "model" is the EMA
+     * student (the test condition "none"); "checkpoint" the trained model itself (a diagnostic of what the EMA adds).
+     */
+    static EvalResult unconditioned(Spec s, Path dir, String sub, String file) {
+        Path f = dir.resolve(file);
         if (Files.isRegularFile(f)) {
             return Json.readFile(f, EvalResult.class);
         }
@@ -195,8 +202,8 @@ public final class CicldAdaptation {
             return null;
         }
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Cicld ema = (Cicld) SegModels.load(dir.resolve("model"), m);
-            EvalResult ev = Evaluator.evaluate(new CicldInference(ema, null), Datasets.open(s.val(), s.bad()), s.eval(), s.bad(), p -> {});
+            Cicld model = (Cicld) SegModels.load(dir.resolve(sub), m);
+            EvalResult ev = Evaluator.evaluate(new CicldInference(model, null), Datasets.open(s.val(), s.bad()), s.eval(), s.bad(), p -> {});
             Json.writeFile(f, ev);
             return ev;
         }
@@ -211,10 +218,10 @@ public final class CicldAdaptation {
             String uses = e.getKey().equals("source-only") ? Results.NO_TARGET : Results.ALL_TARGET_IMAGES;
             String method = e.getKey().equals("source-only") ? "source-only" : e.getKey().equals("daformer") ? "daformer" : "cicld";
             String row = e.getKey().equals("cicld") ? "CICLD (full; test condition " + s.cicld().testCondition() + ")" : ARMS.get(e.getKey());
-            out.add(Results.row(method, row, uses, s.seedsOf(e.getKey()), (List<EvalResult>) r.get("per_seed"), (Double) r.get("seconds_per_seed"),
+            out.add(Results.row(method, row, uses, s.val(), s.seedsOf(e.getKey()), (List<EvalResult>) r.get("per_seed"), (Double) r.get("seconds_per_seed"),
                     s.uda().train().iterations()));
             if (r.get("test_condition_none") instanceof Map<?, ?> n && e.getKey().equals("cicld")) {
-                out.add(Results.row("cicld", "CICLD (full; test condition none)", uses, s.seedsOf(e.getKey()), (List<EvalResult>) n.get("per_seed"),
+                out.add(Results.row("cicld", "CICLD (full; test condition none)", uses, s.val(), s.seedsOf(e.getKey()), (List<EvalResult>) n.get("per_seed"),
                         (Double) r.get("seconds_per_seed"), s.uda().train().iterations()));
             }
         }

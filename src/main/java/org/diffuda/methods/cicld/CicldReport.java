@@ -24,11 +24,13 @@ final class CicldReport {
         for (Map.Entry<String, Object> e : all.entrySet()) {
             Map<String, Object> r = (Map<String, Object>) e.getValue();
             Map<String, Object> none = (Map<String, Object>) r.get("test_condition_none");
+            Map<String, Object> trained = (Map<String, Object>) r.get("diagnostic_trained_model_unconditioned");
             rows.add(List.of(CicldAdaptation.ARMS.getOrDefault(e.getKey(), e.getKey()), HtmlReport.meanStd(r, "miou19"),
                     HtmlReport.meanStd(r, "miou16"), HtmlReport.meanStd(r, "miou13"), HtmlReport.perSeed(r, "miou19"),
-                    none == null ? "-" : HtmlReport.meanStd(none, "miou19")));
+                    none == null ? "-" : HtmlReport.meanStd(none, "miou19"), trained == null ? "-" : HtmlReport.meanStd(trained, "miou19")));
         }
-        h.table(List.of("row", "mIoU19", "mIoU16", "mIoU13", "mIoU19 per seed", "mIoU19, test condition none"), rows);
+        h.table(List.of("row", "mIoU19", "mIoU16", "mIoU13", "mIoU19 per seed", "mIoU19, test condition none",
+                "mIoU19 of the trained model (not the EMA; diagnostic)"), rows);
         List<List<String>> game = new ArrayList<>();
         for (Map.Entry<String, Object> e : all.entrySet()) {
             Object adv = ((Map<String, Object>) e.getValue()).get("adversarial");

@@ -142,6 +142,15 @@ public final class Datum {
         if (oneShot != null) {
             m.put("one_shot", oneShot);
         }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        long iters = s.uda().train().iterations();
+        rows.add(org.diffuda.report.Results.row("datum", "DATUM (spread over " + results.size() + " target images)",
+                org.diffuda.report.Results.ONE_IMAGE, s.val(), List.of(s.seed()), results.stream().map(PerImage::datum).toList(), null, iters));
+        if (oneShot != null) {
+            rows.add(org.diffuda.report.Results.row("daformer", "DAFormer, one target image (spread over images)",
+                    org.diffuda.report.Results.ONE_IMAGE, s.val(), List.of(s.seed()), results.stream().map(PerImage::oneShot).toList(), null, iters));
+        }
+        m.put("results", rows);
         Json.writeFile(s.out().resolve("metrics.json"), m);
         DatumReport.write(s, results, datum, oneShot);
     }

@@ -30,6 +30,16 @@ final class SggPtlReport {
         m.put("config", s.cfg());
         m.put("g0_train", s.g0Train());
         m.putAll(SggPtl.summary(r));
+        List<Map<String, Object>> results = new ArrayList<>();
+        if (r.g0() != null) {
+            results.add(org.diffuda.report.Results.row("sgg-ptl", "g0: source + noisy/masked augmentation", org.diffuda.report.Results.NO_TARGET,
+                    s.val(), List.of(s.seed()), List.of(r.g0()), null, s.g0Train().iterations()));
+        }
+        if (r.result() != null) {
+            results.add(org.diffuda.report.Results.row("sgg-ptl", "SGG + PTL", org.diffuda.report.Results.ALL_TARGET_IMAGES, s.val(),
+                    List.of(s.seed()), List.of(r.result()), r.seconds(), s.g0Train().iterations()));
+        }
+        m.put("results", results);
         Json.writeFile(s.out().resolve("metrics.json"), m);
 
         List<String> titles = new ArrayList<>(List.of("source"));

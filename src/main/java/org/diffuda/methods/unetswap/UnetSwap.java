@@ -201,6 +201,10 @@ public final class UnetSwap {
             m.put("oracle", oracle);
             m.put("judge", judge(s, align, generated, unrefined, source, target, seed0));
         }
+        m.put("results", org.diffuda.report.Results.of("unet-swap", rows, ARMS, k -> k.equals("daformer")
+                ? org.diffuda.report.Results.ALL_TARGET_IMAGES : k.startsWith("sim") && !k.contains("generated")
+                ? org.diffuda.report.Results.NO_TARGET : org.diffuda.report.Results.ALL_TARGET_IMAGES, s.val(), s.plan().seeds(),
+                s.train().iterations()));
         grid(s, align, generated);
         Json.writeFile(s.out().resolve("metrics.json"), m);
         UnetSwapReport.write(s, m);

@@ -198,6 +198,11 @@ public final class Zodi {
             m.put("oracle", oracle);
             m.put("layout", judge(s, source, transfers, jd, seed0));
         }
+        Map<String, String> labels = new LinkedHashMap<>();
+        ARMS.forEach((k, v) -> labels.put(k, v.name()));
+        m.put("results", org.diffuda.report.Results.of("zodi", rows, labels,
+                k -> k.equals("source-only") ? org.diffuda.report.Results.NO_TARGET : org.diffuda.report.Results.PROMPT, s.val(), s.seeds(),
+                s.train().iterations()));
         grid(s, source, transfers);
         Json.writeFile(s.out().resolve("metrics.json"), m);
         ZodiReport.write(s, m);

@@ -117,6 +117,12 @@ check "--unet" "$o" controlnet train --data "$sim" --recipe unet-swap --unet "$w
 check "--arms" "$o" adapt unet-swap --source "$sim" --target "$sim" --val "$sim" --arms sim,everything --out "$o"
 check "--unet-target" "$o" adapt unet-swap --source "$sim" --target "$sim" --val "$sim" --unet-target "$work/nowhere" --out "$o"
 check "--train-text-encoder" "$o" finetune unet --data "$sim" --prompt "a street" --train-text-encoder --out "$o"
+check "--arms" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --arms cicld,everything --out "$o"
+check "--adversarial" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --adversarial 4-class --out "$o"
+check "--test-condition" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --test-condition oracle --out "$o"
+check "--strength" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --strength 0.05 --out "$o"
+check "--source" "$o" adapt cicld --source "$work/nowhere" --target "$sim" --val "$sim" --out "$o"
+check "--runs" "$o" leaderboard --runs "$work/nowhere" --out "$o"
 # checkpoints
 check "$st" "$o" prior sample --model "$work/p-trunc" --prompt "a photo of a car" --out "$o/x.png"
 check "needs \"dtype\"" "$o" prior sample --model "$work/p-header" --prompt "a photo of a car" --out "$o/x.png"

@@ -554,13 +554,14 @@ public final class AdaptCommand implements Runnable {
             String src = source != null ? source : data.resolve("sim/train").toString();
             String tgt = target != null ? target : data.resolve("real/train").toString();
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
-            CommonOptions.writeEffective(spec, out);
             UdaConfig u = uda.config(seg);
             if (seg.profile.equals("small")) {
                 u = org.diffuda.methods.cicld.CicldAdaptation.embedded(u, seg.iters != null, seg.batch != null);
             }
             var s = new org.diffuda.methods.cicld.CicldAdaptation.Spec(src, tgt, v, out, seg.model(), model, u, cfg,
                     seeds != null ? seeds : List.of(common.seed), ablationSeeds, a, seg.eval(), resume, new BadInput(common.skipBad));
+            org.diffuda.methods.cicld.CicldAdaptation.check(s);
+            CommonOptions.writeEffective(spec, out);
             java.util.Map<String, Object> m = org.diffuda.methods.cicld.CicldAdaptation.run(s);
             printTable(m, null, null, out, t0);
         }

@@ -86,9 +86,10 @@ public final class CicldAdaptation {
 
     private CicldAdaptation() {}
 
-    public static Map<String, Object> run(Spec s) {
+    /** Everything a table needs, checked before anything is written: the rows, the seeds, the three datasets. */
+    public static void check(Spec s) {
         s.cicld().check();
-        if (s.seeds().isEmpty()) {
+        if (s.seeds().isEmpty() || (s.ablationSeeds() != null && s.ablationSeeds().isEmpty())) {
             throw new DiffudaException("--seeds: give at least one seed");
         }
         for (String a : s.arms()) {
@@ -96,14 +97,26 @@ public final class CicldAdaptation {
                 throw new DiffudaException("--arms " + a + ": expected some of " + String.join(", ", ARMS.keySet()));
             }
         }
-        Dataset source = Datasets.open(s.source(), s.bad());
+        Dataset source = open("--source", s.source(), s.bad());
         if (!source.labelled()) {
             throw new DiffudaException("--source " + s.source() + ": has no labels");
         }
-        Datasets.open(s.target(), s.bad());
+        open("--target", s.target(), s.bad());
         if (s.val() != null) {
-            Datasets.open(s.val(), s.bad());
+            open("--val", s.val(), s.bad());
         }
+    }
+
+    private static Dataset open(String option, String path, BadInput bad) {
+        try {
+            return Datasets.open(path, bad);
+        } catch (DiffudaException e) {
+            throw new DiffudaException(e.getMessage().startsWith(option) ? e.getMessage() : option + " " + e.getMessage(), e);
+        }
+    }
+
+    public static Map<String, Object> run(Spec s) {
+        check(s);
         guard(s);
         long t0 = System.nanoTime();
         Map<String, Object> rows = new LinkedHashMap<>();

@@ -200,6 +200,39 @@ class CicldTest {
     }
 
     @Test
+    void aKilledRunResumesToTheSameBytesDiscriminatorIncluded(@TempDir Path tmp) {
+        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
+        Dataset src = Datasets.open(tmp.resolve("b/sim/train").toString(), BadInput.strict());
+        Dataset tgt = Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict());
+        TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", 3, "batchSize", 2, "cropHeight", 32,
+                "cropWidth", 64, "warmupIters", 0, "checkpointEvery", 1);
+        UdaConfig u = UdaConfig.embedded().with("train", t);
+        float[][] w = new float[2][], d = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            Path ck = tmp.resolve("ck" + run);
+            for (int part = run == 0 ? 1 : 0; part < 2; part++) {
+                try (NDManager m = Engines.engine().newBaseManager()) {
+                    Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+                    Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+                    SelfTraining st = new SelfTraining(s, te, u, 0);
+                    CicldObjective obj = new CicldObjective(s, st.teacher(), u, CicldConfig.defaults(), 0);
+                    st.train(obj, List.of(src), List.of(tgt), ck, "cfg", BadInput.strict(), part == 0 ? 1 : 0); // run 1: killed after 1
+                    w[run] = ParamNames.of(st.teacher().model()).get("decode_head.conv_seg.weight").getArray().toFloatArray();
+                    d[run] = ParamNames.of(obj.discriminator()).get("fc1.weight").getArray().toFloatArray();
+                }
+            }
+        }
+        assertArrayEquals(w[0], w[1], "1 + 2 resumed iterations = 3 straight (the EMA student)");
+        assertArrayEquals(d[0], d[1], "the discriminator and its optimiser are checkpointed too");
+    }
+
+    @Test
+    void theRealScaleShapeBuilds() {
+        Segmenter s = SegModels.build(SegModelConfig.cicld(CicldModelConfig.real()));
+        assertEquals("cicld", s.config().arch());
+    }
+
+    @Test
     void theTableRunsResumesAndRefusesAnotherConfiguration(@TempDir Path tmp) throws Exception {
         Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
         TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", 2, "batchSize", 2, "cropHeight", 32,

@@ -53,6 +53,20 @@ import org.junit.jupiter.api.io.TempDir;
 class CicldTest {
     static final SegModelConfig MODEL = SegModelConfig.cicld(CicldModelConfig.small());
 
+    /** The tiny benchmark's sim/train and real/train. */
+    static Dataset[] tinyBenchmark(Path tmp) {
+        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
+        return new Dataset[] {Datasets.open(tmp.resolve("b/sim/train").toString(), BadInput.strict()),
+            Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict())};
+    }
+
+    /** The engine's recipe at tiny size: 2 + 2 crops of 32×64, no warm-up. */
+    static UdaConfig tinyRecipe(int iterations, int checkpointEvery) {
+        TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", iterations, "batchSize", 2, "cropHeight", 32,
+                "cropWidth", 64, "warmupIters", 0, "checkpointEvery", checkpointEvery);
+        return UdaConfig.embedded().with("train", t);
+    }
+
     @Test
     void gateAddsTheConditionScaledByTheSigmoidOfItsDotProduct() {
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -142,12 +156,9 @@ class CicldTest {
     /** The student evaluated is the EMA of the trained weights; the two optimisers own disjoint parameters and both move. */
     @Test
     void studentIsTheEmaAndEachOptimiserStepsItsOwnParameters(@TempDir Path tmp) {
-        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
-        Dataset src = Datasets.open(tmp.resolve("b/sim/train").toString(), BadInput.strict());
-        Dataset tgt = Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict());
-        TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", 3, "batchSize", 2, "cropHeight", 32,
-                "cropWidth", 64, "warmupIters", 0);
-        UdaConfig u = UdaConfig.embedded().with("train", t);
+        Dataset[] data = tinyBenchmark(tmp);
+        Dataset src = data[0], tgt = data[1];
+        UdaConfig u = tinyRecipe(3, 500);
         try (NDManager m = Engines.engine().newBaseManager()) {
             Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
             Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
@@ -201,12 +212,9 @@ class CicldTest {
 
     @Test
     void aKilledRunResumesToTheSameBytesDiscriminatorIncluded(@TempDir Path tmp) {
-        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
-        Dataset src = Datasets.open(tmp.resolve("b/sim/train").toString(), BadInput.strict());
-        Dataset tgt = Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict());
-        TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", 3, "batchSize", 2, "cropHeight", 32,
-                "cropWidth", 64, "warmupIters", 0, "checkpointEvery", 1);
-        UdaConfig u = UdaConfig.embedded().with("train", t);
+        Dataset[] data = tinyBenchmark(tmp);
+        Dataset src = data[0], tgt = data[1];
+        UdaConfig u = tinyRecipe(3, 1);
         float[][] w = new float[2][], d = new float[2][];
         for (int run = 0; run < 2; run++) {
             Path ck = tmp.resolve("ck" + run);
@@ -234,10 +242,8 @@ class CicldTest {
 
     @Test
     void theTableRunsResumesAndRefusesAnotherConfiguration(@TempDir Path tmp) throws Exception {
-        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
-        TrainConfig t = org.diffuda.util.Configs.with(TrainConfig.small(), "iterations", 2, "batchSize", 2, "cropHeight", 32,
-                "cropWidth", 64, "warmupIters", 0);
-        UdaConfig u = UdaConfig.embedded().with("train", t);
+        tinyBenchmark(tmp);
+        UdaConfig u = tinyRecipe(2, 500);
         SegModelConfig base = new SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);
         Path out = tmp.resolve("out");
         CicldAdaptation.Spec s = new CicldAdaptation.Spec(tmp.resolve("b/sim/train").toString(), tmp.resolve("b/real/train").toString(),

@@ -45,6 +45,7 @@ public final class CicldObjective implements SelfTraining.Objective {
     private final Discriminator disc;
     private final long seed;
     private Optimizer discOpt;
+    private Segmenter inference; // the test-time rule over (EMA student, trained model): built once, used every iteration
 
     public CicldObjective(Segmenter student, Teacher teacher, UdaConfig uda, CicldConfig cfg, long seed) {
         if (!(student instanceof Cicld c) || !(teacher.model() instanceof Cicld)) {
@@ -98,7 +99,10 @@ public final class CicldObjective implements SelfTraining.Objective {
 
     @Override
     public Segmenter inference(Segmenter student, Teacher teacher) {
-        return new CicldInference((Cicld) teacher.model(), cfg.testCondition().equals("teacher") ? (Cicld) student : null);
+        if (inference == null) {
+            inference = new CicldInference((Cicld) teacher.model(), cfg.testCondition().equals("teacher") ? (Cicld) student : null);
+        }
+        return inference;
     }
 
     /** c for each example, zeroed (unconditioned) with probability cond_drop. */

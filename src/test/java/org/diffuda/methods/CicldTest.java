@@ -210,6 +210,30 @@ class CicldTest {
         }
     }
 
+    /** A discriminator at or above win_accuracy over the last tenth is reported as an outright win; one near chance is not. */
+    @Test
+    void anOutrightDiscriminatorWinIsDetectedAndReported() {
+        UdaConfig u = tinyRecipe(1, 500);
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+            Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+            SelfTraining st = new SelfTraining(s, te, u, 0);
+            CicldObjective obj = new CicldObjective(s, st.teacher(), u, CicldConfig.defaults(), 0);
+            for (double lastTenth : new double[] {1.0, 0.4}) {
+                List<Trainer.Record> h = new java.util.ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    double acc = i < 90 ? 0.34 : lastTenth; // only the last tenth counts
+                    h.add(new Trainer.Record(i, Map.of("loss", 1.0, "disc_acc", acc, "kl_uniform", 0.01), 1e-3));
+                }
+                Map<?, ?> a = (Map<?, ?>) obj.summary(new Trainer.Result(h, 1, 0, 0)).get("adversarial");
+                boolean won = lastTenth >= CicldConfig.defaults().winAccuracy();
+                assertEquals(won, a.get("discriminator_wins"), "accuracy " + lastTenth);
+                assertEquals(lastTenth, (Double) a.get("disc_acc_last_tenth"), 1e-12);
+                assertEquals(won, ((String) a.get("verdict")).startsWith("the discriminator won outright"), (String) a.get("verdict"));
+            }
+        }
+    }
+
     @Test
     void aKilledRunResumesToTheSameBytesDiscriminatorIncluded(@TempDir Path tmp) {
         Dataset[] data = tinyBenchmark(tmp);

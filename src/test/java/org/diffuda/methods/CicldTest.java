@@ -153,6 +153,26 @@ class CicldTest {
         }
     }
 
+    /** The path diagnostic: the gate moves the middle features of a conditioned model and is absent from one built without conditioning. */
+    @Test
+    void thePathDiagnosticMeasuresTheGateAndTheDiffusionBranch(@TempDir Path tmp) {
+        Dataset real = tinyBenchmark(tmp)[1];
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            Cicld c = (Cicld) Generator.of(0, "init").seeded(() -> SegModels.create(MODEL, m));
+            Map<String, Object> p = org.diffuda.methods.cicld.CicldPaths.measure(c, c, real, 3, 2);
+            assertEquals(3, p.get("images"));
+            double gate = (Double) p.get("gate_increment_over_mid_features");
+            assertTrue(gate > 0 && gate < 10, "a random f_mask adds a non-zero increment: " + gate);
+            double z0 = (Double) p.get("pixels_changed_if_decoder_reads_z0");
+            assertTrue(z0 >= 0 && z0 <= 1, "a share of pixels: " + z0);
+            assertTrue((Double) p.get("zbar_moved_from_z0") > 0, "the chain moves z0");
+            Cicld plain = (Cicld) SegModels.create(SegModelConfig.cicld(CicldModelConfig.small().with("condition", false)), m);
+            Map<String, Object> q = org.diffuda.methods.cicld.CicldPaths.measure(plain, c, real, 3, 2);
+            assertEquals(null, q.get("gate_increment_over_mid_features"), "no gate without conditioning");
+            assertEquals(null, q.get("pixels_changed_by_condition"));
+        }
+    }
+
     /** The student evaluated is the EMA of the trained weights; the two optimisers own disjoint parameters and both move. */
     @Test
     void studentIsTheEmaAndEachOptimiserStepsItsOwnParameters(@TempDir Path tmp) {

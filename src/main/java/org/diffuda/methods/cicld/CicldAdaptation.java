@@ -122,7 +122,7 @@ public final class CicldAdaptation {
         Map<String, Object> rows = new LinkedHashMap<>();
         for (String a : s.arms()) {
             List<EvalResult> evs = new ArrayList<>(), none = new ArrayList<>(), trained = new ArrayList<>();
-            List<Object> adversarial = new ArrayList<>();
+            List<Object> adversarial = new ArrayList<>(), paths = new ArrayList<>();
             double secs = 0;
             for (long seed : s.seedsOf(a)) {
                 System.out.println("CICLD table: " + ARMS.get(a) + ", seed " + seed);
@@ -134,6 +134,7 @@ public final class CicldAdaptation {
                     none.add(unconditioned(s, dir, "model", "eval-none.json"));
                     trained.add(unconditioned(s, dir, "checkpoint", "eval-trained.json"));
                     adversarial.add(m.get("adversarial"));
+                    paths.add(paths(s, dir));
                 }
             }
             Map<String, Object> r = Datum.summary(evs);
@@ -148,6 +149,7 @@ public final class CicldAdaptation {
                 tr.put("per_seed", trained);
                 r.put("diagnostic_trained_model_unconditioned", tr);
                 r.put("adversarial", adversarial);
+                r.put("paths", paths);
             }
             rows.put(a, r);
         }
@@ -200,6 +202,24 @@ public final class CicldAdaptation {
         }
         return SelfTraining.run(new SelfTraining.Spec(List.of(s.source()), List.of(s.target()), s.val(), dir,
                 SegModelConfig.cicld(model(s, arm)), s.uda(), seed, s.eval(), resume, s.bad(), CicldObjective.factory(objective(s, arm)))).eval();
+    }
+
+    /** {@link CicldPaths} of a finished CICLD row on the first 16 validation images, once ({@code paths.json}). */
+    static Map<?, ?> paths(Spec s, Path dir) {
+        Path f = dir.resolve("paths.json");
+        if (Files.isRegularFile(f)) {
+            return Json.readFile(f, Map.class);
+        }
+        if (s.val() == null) {
+            return null;
+        }
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            Cicld student = (Cicld) SegModels.load(dir.resolve("model"), m);
+            Cicld trained = (Cicld) SegModels.load(dir.resolve("checkpoint"), m);
+            Map<String, Object> p = CicldPaths.measure(student, trained, Datasets.open(s.val(), s.bad()), 16, 8);
+            Json.writeFile(f, p);
+            return p;
+        }
     }
 
     /**

@@ -51,6 +51,26 @@ final class CicldReport {
                     + "A discriminator at ≥ " + Math.round(100 * s.cicld().winAccuracy()) + "% accuracy has won outright, and the run says so.");
             h.table(List.of("row", "seed", "game", "disc accuracy", "KL to uniform", "verdict"), game);
         }
+        List<List<String>> paths = new ArrayList<>();
+        for (Map.Entry<String, Object> e : all.entrySet()) {
+            if (((Map<String, Object>) e.getValue()).get("paths") instanceof List<?> l) {
+                for (int i = 0; i < l.size(); i++) {
+                    if (l.get(i) instanceof Map<?, ?> p) {
+                        paths.add(List.of(CicldAdaptation.ARMS.get(e.getKey()), "seed " + s.seedsOf(e.getKey()).get(i),
+                                pct(p.get("gate_increment_over_mid_features")), pct(p.get("zbar_change_by_condition")),
+                                pct(p.get("pixels_changed_by_condition")), pct(p.get("zbar_moved_from_z0")),
+                                pct(p.get("pixels_changed_if_decoder_reads_z0"))));
+                    }
+                }
+            }
+        }
+        if (!paths.isEmpty()) {
+            h.paragraph("Where the prediction comes from (first 16 validation images, test-time rule): how far the gate moves the U-Net's "
+                    + "middle features and, through the chain, z̄₀ and the predicted classes; how far the chain moves z₀; and how many "
+                    + "pixels change when the decoder reads the undiffused z₀ instead of z̄₀.");
+            h.table(List.of("row", "seed", "|gate increment| / |mid features|", "z̄₀ change by condition", "pixels changed by condition",
+                    "|z̄₀ − z₀| / |z₀|", "pixels changed if D reads z₀"), paths);
+        }
         long seed0 = s.seeds().get(0);
         Map<String, List<double[]>> acc = new LinkedHashMap<>(), kl = new LinkedHashMap<>(), ce = new LinkedHashMap<>();
         for (String arm : all.keySet()) {
@@ -74,5 +94,9 @@ final class CicldReport {
         }
         h.chart("source cross-entropy, seed " + seed0, "iteration", "CE", ce);
         h.write(s.out().resolve("report.html"));
+    }
+
+    private static String pct(Object v) {
+        return v instanceof Number n ? String.format(java.util.Locale.ROOT, "%.3f%%", 100 * n.doubleValue()) : "-";
     }
 }

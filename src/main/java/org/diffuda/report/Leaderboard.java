@@ -57,7 +57,10 @@ public final class Leaderboard {
         }
 
         String cell(double[] v) {
-            return v.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f ± %.2f", mean(v), std(v));
+            if (v.length < 2) { // one seed has no spread to show
+                return v.length == 0 ? "-" : String.format(Locale.ROOT, "%.2f", v[0]);
+            }
+            return String.format(Locale.ROOT, "%.2f ± %.2f", mean(v), std(v));
         }
     }
 

@@ -42,6 +42,9 @@ class LeaderboardTest {
         assertTrue(b.missing().stream().anyMatch(m -> m.startsWith("cicld:")), "methods without rows are named with their command");
         String md = Leaderboard.markdown(b);
         assertTrue(md.contains("| daformer | DAFormer | all target images (unlabelled) | 0,1 | 21.00 ± 1.41 |"), md);
+        run(tmp.resolve("c"), List.of(Results.row("sgg-ptl", "SGG + PTL", Results.ALL_TARGET_IMAGES, val, List.of(3L), List.of(ev(17)), 60.0, 1000)));
+        String one = Leaderboard.markdown(Leaderboard.build(Leaderboard.find(List.of(tmp))));
+        assertTrue(one.contains("| sgg-ptl | SGG + PTL | all target images (unlabelled) | 3 | 17.00 | 18.00 | 19.00 |"), "one seed: no ± 0.00 spread\n" + one);
         Leaderboard.write(b, tmp.resolve("lb"));
         assertTrue(Files.isRegularFile(tmp.resolve("lb/leaderboard.html")));
     }

@@ -107,6 +107,44 @@ public final class HtmlReport {
         return this;
     }
 
+    /** Horizontal bars, one per label, with a whisker of ± spread (0: none), on a scale from 0. */
+    public HtmlReport bars(String caption, String unit, List<String> labels, double[] values, double[] spread) {
+        if (labels.isEmpty()) {
+            return this;
+        }
+        int l = 330, r = 70, rowH = 18, t = 8, w = 900;
+        int h = t + rowH * labels.size() + 24;
+        double max = 0;
+        for (int i = 0; i < values.length; i++) {
+            max = Math.max(max, values[i] + spread[i]);
+        }
+        max = max <= 0 ? 1 : max * 1.05;
+        double sx = (w - l - r) / max;
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">", w, h));
+        for (int i = 0; i < labels.size(); i++) {
+            double y = t + rowH * i;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>", l - 6, y + 12, esc(labels.get(i))));
+            svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"#1f77b4\"/>", l, y + 2, values[i] * sx, rowH - 5));
+            if (spread[i] > 0) {
+                double a = l + (values[i] - spread[i]) * sx, b = l + (values[i] + spread[i]) * sx, ym = y + 2 + (rowH - 5) / 2.0;
+                svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>", a, ym, b, ym));
+                svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>", a, ym - 4, a, ym + 4));
+                svg.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#222\"/>", b, ym - 4, b, ym + 4));
+            }
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%.2f</text>", l + (values[i] + spread[i]) * sx + 6, y + 12, values[i]));
+        }
+        double yAxis = t + rowH * labels.size() + 4;
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>", l, yAxis, w - r, yAxis));
+        for (int i = 0; i <= 4; i++) {
+            double xv = max * i / 4;
+            svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%.3g</text>", l + xv * sx, yAxis + 13, xv));
+        }
+        svg.append("</svg>");
+        body.append("<figure>").append(svg).append("<figcaption>").append(esc(caption + " (" + unit + ")")).append("</figcaption></figure>\n");
+        return this;
+    }
+
     public String html() {
         return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title><style>"
                 + "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"

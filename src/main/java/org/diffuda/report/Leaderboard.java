@@ -209,6 +209,19 @@ public final class Leaderboard {
         return i >= 0 ? val.substring(i) : val;
     }
 
+    /** One validation set's rows as bars: mean mIoU19, whiskers ± the sample std over seeds. */
+    private static void bars(HtmlReport h, List<Row> rows) {
+        List<String> labels = new ArrayList<>();
+        double[] mean = new double[rows.size()], std = new double[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            labels.add(r.method() + ": " + r.row());
+            mean[i] = r.miou19().length == 0 ? 0 : r.mean(r.miou19());
+            std[i] = r.std(r.miou19());
+        }
+        h.bars("mIoU19, mean ± sample std over seeds", "%", labels, mean, std);
+    }
+
     /** Writes leaderboard.md, leaderboard.json and leaderboard.html into {@code out}. */
     public static void write(Board b, Path out) {
         AtomicFiles.writeString(out.resolve("leaderboard.md"), markdown(b));
@@ -223,20 +236,25 @@ public final class Leaderboard {
                 + "target label selects anything.");
         String val = "\u0001";
         List<List<String>> rows = new ArrayList<>();
+        List<Row> set = new ArrayList<>();
         for (Row r : b.rows()) {
             if (!java.util.Objects.equals(val, r.val())) {
                 if (!rows.isEmpty()) {
                     h.table(List.of("method", "row", "uses", "seeds", "mIoU19", "mIoU16", "mIoU13", "iterations", "wall time per seed"), rows);
+                    bars(h, set);
                     rows = new ArrayList<>();
+                    set = new ArrayList<>();
                 }
                 val = r.val();
                 h.heading(2, "Evaluated on " + shortVal(val));
             }
+            set.add(r);
             rows.add(List.of(r.method(), r.row(), r.uses(), seedsCell(r), r.cell(r.miou19()), r.cell(r.miou16()), r.cell(r.miou13()),
                     String.valueOf(r.iterations()), r.secondsPerSeed() == null ? "-" : Progress.fmt(r.secondsPerSeed())));
         }
         if (!rows.isEmpty()) {
             h.table(List.of("method", "row", "uses", "seeds", "mIoU19", "mIoU16", "mIoU13", "iterations", "wall time per seed"), rows);
+            bars(h, set);
         }
         if (!b.missing().isEmpty()) {
             h.paragraph("Not in these runs: " + String.join("; ", b.missing()));

@@ -46,6 +46,8 @@ class LeaderboardTest {
         String one = Leaderboard.markdown(Leaderboard.build(Leaderboard.find(List.of(tmp))));
         assertTrue(one.contains("| sgg-ptl | SGG + PTL | all target images (unlabelled) | 3 | 17.00 | 18.00 | 19.00 |"), "one seed: no ± 0.00 spread\n" + one);
         Leaderboard.write(b, tmp.resolve("lb"));
-        assertTrue(Files.isRegularFile(tmp.resolve("lb/leaderboard.html")));
+        String html = Files.readString(tmp.resolve("lb/leaderboard.html"));
+        assertEquals(2, html.split("<rect ", -1).length - 1, "one bar per row");
+        assertTrue(html.contains(">21.00</text>") && html.contains(">12.00</text>"), "each bar is labelled with its mean");
     }
 }

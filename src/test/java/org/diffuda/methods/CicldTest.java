@@ -153,6 +153,16 @@ class CicldTest {
         }
     }
 
+    /** A run with other settings names them in its leaderboard rows, so its seeds never pool with the default's. */
+    @Test
+    void aVariantNamesItsSettingsInTheRowName() {
+        assertEquals("", CicldAdaptation.variant(CicldConfig.defaults(), CicldModelConfig.small()));
+        assertEquals("", CicldAdaptation.variant(CicldConfig.defaults().with("test_condition", "none"), CicldModelConfig.real()),
+                "the test condition is in the row name already; the real-scale shape is a default too");
+        assertEquals(" [adv_weight 0.0, strength 0.5]",
+                CicldAdaptation.variant(CicldConfig.defaults().with("adv_weight", 0.0), CicldModelConfig.small().with("strength", 0.5)));
+    }
+
     /** The path diagnostic: the gate moves the middle features of a conditioned model and is absent from one built without conditioning. */
     @Test
     void thePathDiagnosticMeasuresTheGateAndTheDiffusionBranch(@TempDir Path tmp) {

@@ -242,6 +242,29 @@ public final class CicldAdaptation {
         }
     }
 
+    /**
+     * The CICLD settings that differ from the defaults — the objective's and the model's (against the nearer of
+     * the embedded and real-scale shapes) — as a row-name suffix (" [adv_weight 0.0]"), so a leaderboard never
+     * pools the seeds of a variant with the default's; the test condition is named in the row already.
+     */
+    public static String variant(CicldConfig c, CicldModelConfig model) {
+        List<String> diff = diff(c, CicldConfig.defaults(), "test_condition");
+        List<String> small = diff(model, CicldModelConfig.small(), ""), real = diff(model, CicldModelConfig.real(), "");
+        diff.addAll(small.size() <= real.size() ? small : real);
+        return diff.isEmpty() ? "" : " [" + String.join(", ", diff) + "]";
+    }
+
+    private static List<String> diff(Object have, Object dflt, String skip) {
+        Map<?, ?> h = Json.MAPPER.convertValue(have, Map.class), d = Json.MAPPER.convertValue(dflt, Map.class);
+        List<String> out = new ArrayList<>();
+        h.forEach((k, v) -> {
+            if (!k.equals(skip) && !java.util.Objects.equals(v, d.get(k))) {
+                out.add(k + " " + v);
+            }
+        });
+        return out;
+    }
+
     /** The rows in the leaderboard's shared schema. */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> results(Spec s, Map<String, Object> rows) {
@@ -250,11 +273,12 @@ public final class CicldAdaptation {
             Map<String, Object> r = (Map<String, Object>) e.getValue();
             String uses = e.getKey().equals("source-only") ? Results.NO_TARGET : Results.ALL_TARGET_IMAGES;
             String method = e.getKey().equals("source-only") ? "source-only" : e.getKey().equals("daformer") ? "daformer" : "cicld";
-            String row = e.getKey().equals("cicld") ? "CICLD (full; test condition " + s.cicld().testCondition() + ")" : ARMS.get(e.getKey());
+            String row = (e.getKey().equals("cicld") ? "CICLD (full; test condition " + s.cicld().testCondition() + ")" : ARMS.get(e.getKey()))
+                    + (method.equals("cicld") ? variant(s.cicld(), s.model()) : "");
             out.add(Results.row(method, row, uses, s.val(), s.seedsOf(e.getKey()), (List<EvalResult>) r.get("per_seed"), (Double) r.get("seconds_per_seed"),
                     s.uda().train().iterations()));
             if (r.get("test_condition_none") instanceof Map<?, ?> n && e.getKey().equals("cicld")) {
-                out.add(Results.row("cicld", "CICLD (full; test condition none)", uses, s.val(), s.seedsOf(e.getKey()), (List<EvalResult>) n.get("per_seed"),
+                out.add(Results.row("cicld", "CICLD (full; test condition none)" + variant(s.cicld(), s.model()), uses, s.val(), s.seedsOf(e.getKey()), (List<EvalResult>) n.get("per_seed"),
                         (Double) r.get("seconds_per_seed"), s.uda().train().iterations()));
             }
         }

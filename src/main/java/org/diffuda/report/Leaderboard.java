@@ -20,7 +20,7 @@ import org.diffuda.util.Progress;
 
 /**
  * One ruler for every method: the {@code "results"} rows ({@link Results}) of finished runs'
- * metrics.json, merged — rows of the same method, name and validation set from several run
+ * metrics.json, merged — rows of the same method, name, validation set and iterations from several run
  * folders pool their seeds (a seed counted once) — and written as one table per validation set,
  * best mIoU19 first, to leaderboard.md, leaderboard.json and leaderboard.html.
  */
@@ -104,7 +104,7 @@ public final class Leaderboard {
             }
             read.add(f);
             for (JsonNode r : results) {
-                String key = r.path("method").asText() + "\u0000" + r.path("row").asText() + "\u0000" + r.path("val").asText();
+                String key = r.path("method").asText() + "\u0000" + r.path("row").asText() + "\u0000" + r.path("val").asText() + "\u0000" + r.path("iterations").asText();
                 Row add = row(r, f.getParent().toString());
                 Row old = merged.get(key);
                 merged.put(key, old == null ? add : pool(old, add));

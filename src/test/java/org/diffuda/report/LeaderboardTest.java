@@ -42,9 +42,12 @@ class LeaderboardTest {
         assertTrue(b.missing().stream().anyMatch(m -> m.startsWith("cicld:")), "methods without rows are named with their command");
         String md = Leaderboard.markdown(b);
         assertTrue(md.contains("| daformer | DAFormer | all target images (unlabelled) | 0,1 | 21.00 ± 1.41 |"), md);
-        run(tmp.resolve("c"), List.of(Results.row("sgg-ptl", "SGG + PTL", Results.ALL_TARGET_IMAGES, val, List.of(3L), List.of(ev(17)), 60.0, 1000)));
+        run(tmp.resolve("c"), List.of(Results.row("daformer", "DAFormer", Results.ALL_TARGET_IMAGES, val, List.of(2L), List.of(ev(5)), 60.0, 40),
+                Results.row("sgg-ptl", "SGG + PTL", Results.ALL_TARGET_IMAGES, val, List.of(3L), List.of(ev(17)), 60.0, 1000)));
         String one = Leaderboard.markdown(Leaderboard.build(Leaderboard.find(List.of(tmp))));
         assertTrue(one.contains("| sgg-ptl | SGG + PTL | all target images (unlabelled) | 3 | 17.00 | 18.00 | 19.00 |"), "one seed: no ± 0.00 spread\n" + one);
+        assertTrue(one.contains("| daformer | DAFormer | all target images (unlabelled) | 0,1 | 21.00 ± 1.41 |")
+                && one.contains("| daformer | DAFormer | all target images (unlabelled) | 2 | 5.00 |"), "other iterations: another row, not pooled\n" + one);
         Leaderboard.write(b, tmp.resolve("lb"));
         String html = Files.readString(tmp.resolve("lb/leaderboard.html"));
         assertEquals(2, html.split("<rect ", -1).length - 1, "one bar per row");

@@ -67,6 +67,16 @@ class CicldTest {
         return UdaConfig.embedded().with("train", t);
     }
 
+    /** A CICLD student, the engine around it (its EMA teacher) and the CICLD objective, all at seed 0. */
+    record Loop(Segmenter student, SelfTraining engine, CicldObjective objective) {}
+
+    static Loop loop(NDManager m, UdaConfig u) {
+        Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+        Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
+        SelfTraining st = new SelfTraining(s, te, u, 0);
+        return new Loop(s, st, new CicldObjective(s, st.teacher(), u, CicldConfig.defaults(), 0));
+    }
+
     @Test
     void gateAddsTheConditionScaledByTheSigmoidOfItsDotProduct() {
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -190,10 +200,10 @@ class CicldTest {
         Dataset src = data[0], tgt = data[1];
         UdaConfig u = tinyRecipe(3, 500);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
-            Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
-            SelfTraining st = new SelfTraining(s, te, u, 0);
-            CicldObjective obj = new CicldObjective(s, st.teacher(), u, CicldConfig.defaults(), 0);
+            Loop l = loop(m, u);
+            Segmenter s = l.student();
+            SelfTraining st = l.engine();
+            CicldObjective obj = l.objective();
             String k = "decode_head.conv_seg.weight";
             Map<Long, float[]> trained = new LinkedHashMap<>(), ema = new LinkedHashMap<>();
             float[][] disc = new float[2][];
@@ -245,10 +255,7 @@ class CicldTest {
     void anOutrightDiscriminatorWinIsDetectedAndReported() {
         UdaConfig u = tinyRecipe(1, 500);
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Segmenter s = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
-            Segmenter te = Generator.of(0, "init:segmenter").seeded(() -> SegModels.create(MODEL, m));
-            SelfTraining st = new SelfTraining(s, te, u, 0);
-            CicldObjective obj = new CicldObjective(s, st.teacher(), u, CicldConfig.defaults(), 0);
+            CicldObjective obj = loop(m, u).objective();
             for (double lastTenth : new double[] {1.0, 0.4}) {
                 List<Trainer.Record> h = new java.util.ArrayList<>();
                 for (int i = 0; i < 100; i++) {

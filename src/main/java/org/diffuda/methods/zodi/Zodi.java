@@ -199,7 +199,7 @@ public final class Zodi {
             m.put("layout", judge(s, source, transfers, jd, seed0));
         }
         Map<String, String> labels = new LinkedHashMap<>();
-        ARMS.forEach((k, v) -> labels.put(k, v.name()));
+        ARMS.forEach((k, v) -> labels.put(k, ZodiReport.ROW_NAMES.getOrDefault(k, v.name())));
         m.put("results", org.diffuda.report.Results.of("zodi", rows, labels,
                 k -> k.equals("source-only") ? org.diffuda.report.Results.NO_TARGET : org.diffuda.report.Results.PROMPT, s.val(), s.seeds(),
                 s.train().iterations()));

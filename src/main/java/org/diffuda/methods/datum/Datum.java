@@ -144,7 +144,7 @@ public final class Datum {
         }
         List<Map<String, Object>> rows = new ArrayList<>();
         long iters = s.uda().train().iterations();
-        rows.add(org.diffuda.report.Results.row("datum", "DATUM (spread over " + results.size() + " target images)",
+        rows.add(org.diffuda.report.Results.row("datum", results.size() == 1 ? "DATUM (one target image)" : "DATUM (spread over " + results.size() + " target images)",
                 org.diffuda.report.Results.ONE_IMAGE, s.val(), List.of(s.seed()), results.stream().map(PerImage::datum).toList(), null, iters));
         if (oneShot != null) {
             rows.add(org.diffuda.report.Results.row("daformer", "DAFormer, one target image (spread over images)",

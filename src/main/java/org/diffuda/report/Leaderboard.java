@@ -21,8 +21,8 @@ import org.diffuda.util.Progress;
 /**
  * One ruler for every method: the {@code "results"} rows ({@link Results}) of finished runs'
  * metrics.json, merged — rows of the same method, name, validation set and iterations from several run
- * folders pool their seeds (a seed counted once) — and written as one table per validation set,
- * best mIoU19 first, to leaderboard.md, leaderboard.json and leaderboard.html.
+ * folders pool their seeds (a seed counted once) — and written as one table per validation set
+ * (the set with the most rows first), best mIoU19 first, to leaderboard.md, leaderboard.json and leaderboard.html.
  */
 public final class Leaderboard {
     /** The methods diffuda has, and the command that produces each one's rows on the embedded benchmark. */
@@ -111,7 +111,10 @@ public final class Leaderboard {
             }
         }
         List<Row> rows = new ArrayList<>(merged.values());
-        rows.sort(Comparator.comparing(Row::val, Comparator.nullsFirst(Comparator.naturalOrder()))
+        Map<String, Integer> perSet = new java.util.HashMap<>(); // the set most rows share (the benchmark's target) comes first
+        rows.forEach(r -> perSet.merge(String.valueOf(r.val()), 1, Integer::sum));
+        rows.sort(Comparator.comparing((Row r) -> -perSet.get(String.valueOf(r.val())))
+                .thenComparing(Row::val, Comparator.nullsFirst(Comparator.naturalOrder()))
                 .thenComparing(r -> -(r.miou19().length == 0 ? Double.NEGATIVE_INFINITY : r.mean(r.miou19()))));
         Set<String> have = new LinkedHashSet<>();
         rows.forEach(r -> have.add(r.method()));

@@ -289,4 +289,31 @@ class CliTest {
         assertTrue(badVar.err().contains("--variance fixed_medium") && badVar.err().strip().lines().count() == 1, badVar.err());
         assertFalse(Files.exists(tmp.resolve("x")), "nothing written on bad options");
     }
+
+    /** leaderboard --run plans every method's default, resumes a started folder, and skips a finished one. */
+    @Test
+    void leaderboardRunPlansEveryDefaultAndSkipsFinishedRuns(@TempDir Path tmp) throws Exception {
+        LeaderboardCommand c = new LeaderboardCommand();
+        new picocli.CommandLine(c).parseArgs("--seeds", "0,1", "--conditions", "night,fog");
+        Files.createDirectories(tmp.resolve("cicld"));
+        Files.createDirectories(tmp.resolve("sgg-ptl-s1"));
+        List<LeaderboardCommand.Job> jobs = c.jobs(tmp);
+        List<String> lines = jobs.stream().map(j -> String.join(" ", j.args())).toList();
+        assertTrue(lines.contains("adapt cicld --seeds 0,1 --out " + tmp.resolve("cicld") + " --resume"), "a started table resumes: " + lines);
+        assertTrue(lines.contains("adapt sgg-ptl --seed 1 --out " + tmp.resolve("sgg-ptl-s1")), "SGG+PTL starts afresh: " + lines);
+        assertTrue(lines.contains("adapt daformer --seed 0 --out " + tmp.resolve("daformer-s0")));
+        assertTrue(lines.contains("adapt zodi --target-condition fog --seeds 0,1 --out " + tmp.resolve("zodi-fog")));
+        assertEquals(2 + 2 * 2 + 2 + 1, jobs.size(), "CICLD, DAFormer and SGG+PTL per seed, ZoDi per condition, DATUM, U-Net swap");
+        for (LeaderboardCommand.Job j : jobs) { // every run finished: --run trains nothing and the board is built
+            Files.createDirectories(j.out());
+            Json.writeFile(j.out().resolve("metrics.json"), java.util.Map.of("results", List.of(org.diffuda.report.Results.row(
+                    j.args().get(1), "default", org.diffuda.report.Results.NO_TARGET, "val", List.of(0L),
+                    List.of(new org.diffuda.segmentation.EvalResult("val", 1, java.util.Map.of(), 10.0, 11.0, 12.0, 0.5, null)), 1.0, 10))));
+        }
+        Run r = run("leaderboard", "--run", "--runs", tmp.toString(), "--out", tmp.resolve("lb").toString(), "--seeds", "0,1",
+                "--conditions", "night,fog");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(jobs.size(), r.out().split("is finished; skipped", -1).length - 1, r.out());
+        assertTrue(Files.isRegularFile(tmp.resolve("lb/leaderboard.md")));
+    }
 }

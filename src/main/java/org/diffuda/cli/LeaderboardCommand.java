@@ -23,6 +23,9 @@ public final class LeaderboardCommand implements Runnable {
     @Option(names = "--conditions", split = ",", defaultValue = "night", description = "ZoDi's target conditions for --run (default: ${DEFAULT-VALUE}).")
     List<String> conditions;
 
+    @Option(names = "--verbose", description = "On an error, print the stack trace too.")
+    boolean verbose; // read by Main before parsing; declared so that the option is accepted here as everywhere
+
     /** One method's default run: its command line and its output folder. */
     record Job(Path out, List<String> args) {}
 

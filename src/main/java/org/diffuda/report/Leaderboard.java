@@ -171,8 +171,8 @@ public final class Leaderboard {
         }
         List<String> from = new ArrayList<>(a.from());
         from.addAll(b.from());
-        Double secs = a.secondsPerSeed() != null && b.secondsPerSeed() != null ? (a.secondsPerSeed() + b.secondsPerSeed()) / 2
-                : a.secondsPerSeed() != null ? a.secondsPerSeed() : b.secondsPerSeed();
+        Double secs = a.secondsPerSeed() == null ? b.secondsPerSeed() // boxed throughout: either may be unknown (null)
+                : b.secondsPerSeed() == null ? a.secondsPerSeed() : Double.valueOf((a.secondsPerSeed() + b.secondsPerSeed()) / 2);
         return new Row(a.method(), a.row(), a.uses(), a.val(), seeds, v.get(0), v.get(1), v.get(2), secs, a.iterations(), from);
     }
 

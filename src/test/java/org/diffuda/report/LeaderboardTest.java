@@ -44,8 +44,12 @@ class LeaderboardTest {
         assertTrue(md.contains("| daformer | DAFormer | all target images (unlabelled) | 0,1 | 21.00 ± 1.41 |"), md);
         run(tmp.resolve("c"), List.of(Results.row("daformer", "DAFormer", Results.ALL_TARGET_IMAGES, val, List.of(2L), List.of(ev(5)), 60.0, 40),
                 Results.row("sgg-ptl", "SGG + PTL", Results.ALL_TARGET_IMAGES, val, List.of(3L), List.of(ev(17)), 60.0, 1000)));
+        run(tmp.resolve("c2"), List.of(Results.row("sgg-ptl", "g0", Results.NO_TARGET, val, List.of(0L), List.of(ev(15)), null, 1000)));
+        run(tmp.resolve("c3"), List.of(Results.row("sgg-ptl", "g0", Results.NO_TARGET, val, List.of(1L), List.of(ev(17)), null, 1000)));
         run(tmp.resolve("d"), List.of(Results.row("zodi", "ZoDi", Results.PROMPT, "runs/bench-data/real-night/val", List.of(0L), List.of(ev(9)), 60.0, 2000)));
         String one = Leaderboard.markdown(Leaderboard.build(Leaderboard.find(List.of(tmp))));
+        assertTrue(one.contains("| sgg-ptl | g0 | no target data | 0,1 | 16.00 ± 1.41 | 17.00 ± 1.41 | 18.00 ± 1.41 | 1000 | - |"),
+                "rows without a wall time pool too\n" + one);
         assertTrue(one.indexOf("`bench-data/real/val`") < one.indexOf("`bench-data/real-night/val`"), "the set most rows share first\n" + one);
         assertTrue(one.contains("| sgg-ptl | SGG + PTL | all target images (unlabelled) | 3 | 17.00 | 18.00 | 19.00 |"), "one seed: no ± 0.00 spread\n" + one);
         assertTrue(one.contains("| daformer | DAFormer | all target images (unlabelled) | 0,1 | 21.00 ± 1.41 |")

@@ -204,41 +204,33 @@ public final class CicldAdaptation {
                 SegModelConfig.cicld(model(s, arm)), s.uda(), seed, s.eval(), resume, s.bad(), CicldObjective.factory(objective(s, arm)))).eval();
     }
 
-    /** {@link CicldPaths} of a finished CICLD row on the first 16 validation images, once ({@code paths.json}). */
+    /** {@link CicldPaths} of a finished CICLD row on the first 16 validation images ({@code paths.json}). */
     static Map<?, ?> paths(Spec s, Path dir) {
-        Path f = dir.resolve("paths.json");
-        if (Files.isRegularFile(f)) {
-            return Json.readFile(f, Map.class);
-        }
-        if (s.val() == null) {
-            return null;
-        }
-        try (NDManager m = Engines.engine().newBaseManager()) {
-            Cicld student = (Cicld) SegModels.load(dir.resolve("model"), m);
-            Cicld trained = (Cicld) SegModels.load(dir.resolve("checkpoint"), m);
-            Map<String, Object> p = CicldPaths.measure(student, trained, Datasets.open(s.val(), s.bad()), 16, 8);
-            Json.writeFile(f, p);
-            return p;
-        }
+        return once(s, dir.resolve("paths.json"), Map.class, m -> CicldPaths.measure((Cicld) SegModels.load(dir.resolve("model"), m),
+                (Cicld) SegModels.load(dir.resolve("checkpoint"), m), Datasets.open(s.val(), s.bad()), 16, 8));
     }
 
     /**
-     * A finished CICLD row's model evaluated unconditioned, once ({@code file}): {@code sub} "model" is the EMA
+     * A finished CICLD row's model evaluated unconditioned ({@code file}): {@code sub} "model" is the EMA
      * student (the test condition "none"); "checkpoint" the trained model itself (a diagnostic of what the EMA adds).
      */
     static EvalResult unconditioned(Spec s, Path dir, String sub, String file) {
-        Path f = dir.resolve(file);
+        return once(s, dir.resolve(file), EvalResult.class, m -> Evaluator.evaluate(new CicldInference((Cicld) SegModels.load(dir.resolve(sub), m), null),
+                Datasets.open(s.val(), s.bad()), s.eval(), s.bad(), p -> {}));
+    }
+
+    /** A row's diagnostic, computed once on the validation set (null without one) and kept in {@code f}, so a gathering --resume reads it. */
+    private static <T> T once(Spec s, Path f, Class<? extends T> type, java.util.function.Function<NDManager, ? extends T> compute) {
         if (Files.isRegularFile(f)) {
-            return Json.readFile(f, EvalResult.class);
+            return Json.readFile(f, type);
         }
         if (s.val() == null) {
             return null;
         }
         try (NDManager m = Engines.engine().newBaseManager()) {
-            Cicld model = (Cicld) SegModels.load(dir.resolve(sub), m);
-            EvalResult ev = Evaluator.evaluate(new CicldInference(model, null), Datasets.open(s.val(), s.bad()), s.eval(), s.bad(), p -> {});
-            Json.writeFile(f, ev);
-            return ev;
+            T v = compute.apply(m);
+            Json.writeFile(f, v);
+            return v;
         }
     }
 

@@ -1,5 +1,6 @@
 package org.diffuda.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,7 +89,16 @@ public final class ControlNetCommand implements Runnable {
             DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                     "condDropout", 0.0);
             long t0 = System.nanoTime();
-            Path cn = ControlNetTraining.train(pipeline, variant, ds, out, new ControlNetTraining.Config(prompt, cond, null, t, r),
+            // a folder with metadata.jsonl captions its own images (the imagefolder convention); --prompt captions the rest
+            java.util.Map<String, String> captions = null;
+            for (String d : data) {
+                java.util.Map<String, String> own = Files.isDirectory(Path.of(d)) ? org.diffuda.diffusion.prior.CaptionedImages.captions(Path.of(d)) : null;
+                if (own != null) {
+                    captions = captions == null ? new java.util.LinkedHashMap<>() : captions;
+                    captions.putAll(own);
+                }
+            }
+            Path cn = ControlNetTraining.train(pipeline, variant, ds, captions, out, new ControlNetTraining.Config(prompt, cond, null, t, r),
                     common.seed, bad);
             CommonOptions.writeEffective(spec, out);
             System.out.printf("controlnet written to %s in %.1f s%n", cn, (System.nanoTime() - t0) / 1e9);

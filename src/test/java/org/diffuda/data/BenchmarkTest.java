@@ -40,6 +40,15 @@ class BenchmarkTest {
         assertTrue(meta.stream().noneMatch(l -> l.contains("\"style\":\"real\"") || l.contains("\"style\":\"sim\"")),
                 "the prior never sees the target look");
         assertTrue(Files.exists(tmp.resolve("b/overview.png")) && Files.exists(tmp.resolve("b/benchmark.json")));
+        // the corpus' scenes with their layouts and captions: a labelled folder dataset the seg ControlNet learns from
+        Dataset layouts = Datasets.open(tmp.resolve("b").resolve(Benchmark.PRIOR_LAYOUTS).toString(), BadInput.strict());
+        assertEquals(c.priorScenes(), layouts.size());
+        assertTrue(layouts.labelled());
+        java.util.Map<String, String> caps = org.diffuda.diffusion.prior.CaptionedImages.captions(tmp.resolve("b").resolve(Benchmark.PRIOR_LAYOUTS));
+        assertEquals(c.priorScenes(), caps.size());
+        assertEquals(meta.get(1).replaceAll(".*\"text\":\"([^\"]*)\".*", "$1"), caps.get("scene_00001"), "the corpus' own caption");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("b/prior/images/scene_00001.png")),
+                Files.readAllBytes(tmp.resolve("b").resolve(Benchmark.PRIOR_LAYOUTS).resolve("images/scene_00001.png")));
         // deterministic: a second make with the same seed writes the same bytes
         Benchmark.make(tmp.resolve("c"), c);
         assertArrayEquals(Files.readAllBytes(tmp.resolve("b/real/val/images/00000.png")),

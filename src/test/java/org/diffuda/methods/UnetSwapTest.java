@@ -71,6 +71,19 @@ class UnetSwapTest {
     }
 
     @Test
+    void eachImageIsCaptionedByItsOwnTextElseTheRecipe() {
+        int[] lab = {13, 13, 0};
+        org.diffuda.data.Batch b = new org.diffuda.data.Batch(java.util.List.of(new org.diffuda.data.Sample("scene_1", 1, 3, new float[9], lab),
+                new org.diffuda.data.Sample("00007", 1, 3, new float[9], lab)), 1, 3);
+        java.util.Map<String, String> own = java.util.Map.of("scene_1", "driving in snow");
+        org.diffuda.diffusion.training.ControlNetTraining.Recipe plain = new org.diffuda.diffusion.training.ControlNetTraining.Recipe(false, false, null, 0, null);
+        org.diffuda.diffusion.training.ControlNetTraining.Recipe names = new org.diffuda.diffusion.training.ControlNetTraining.Recipe(true, false, null, 0, null);
+        assertEquals(java.util.List.of("driving in snow", "a photo of a street"), org.diffuda.diffusion.training.ControlNetTraining.captions(b, own, plain, "a photo of a street"));
+        assertEquals(java.util.List.of("driving in snow", "car, road"), org.diffuda.diffusion.training.ControlNetTraining.captions(b, own, names, "x"));
+        assertEquals(java.util.List.of("car, road", "car, road"), org.diffuda.diffusion.training.ControlNetTraining.captions(b, null, names, "x"));
+    }
+
+    @Test
     void thePromptNamesTheClassesPresentMostPixelsFirst() {
         int[] lab = {13, 13, 13, 0, 0, 0, 0, 10, 255, 255, 255, 255, 255, 11};
         assertEquals("road, car, sky, person", LayoutCondition.classNames(lab));

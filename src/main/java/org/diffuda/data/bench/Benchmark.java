@@ -27,6 +27,8 @@ import org.diffuda.util.Rng;
  */
 public final class Benchmark {
     public static final String MANIFEST = "benchmark.json";
+    /** The prior corpus' scenes with their layouts and captions (what the embedded seg ControlNet learns from). */
+    public static final String PRIOR_LAYOUTS = "prior-layouts";
 
     private Benchmark() {}
 
@@ -52,7 +54,7 @@ public final class Benchmark {
                 for (Split s : splits) {
                     stats.put(s.dir(), writeSplit(tmp.resolve(s.dir()), s, cfg, p));
                 }
-                PriorCorpus.write(tmp.resolve("prior"), cfg, p);
+                PriorCorpus.write(tmp.resolve("prior"), tmp.resolve(PRIOR_LAYOUTS), cfg, p);
             }
             manifest.put("class_pixels", stats);
             manifest.put("classes", Classes.NAMES);

@@ -32,7 +32,21 @@ public final class PriorCorpus {
     private PriorCorpus() {}
 
     public static void write(Path dir, BenchmarkConfig cfg, Progress p) throws IOException {
+        write(dir, null, cfg, p);
+    }
+
+    /**
+     * The corpus in {@code dir}; with {@code layouts} also its scenes as a labelled, captioned folder
+     * dataset ({@code images/}, {@code labels/} in train ids, {@code metadata.jsonl}): the embedded
+     * stand-in for the generic captioned seg data (ADE20K) a published seg ControlNet learns from —
+     * the corpus' styles and words, never the benchmark's sim or real look.
+     */
+    public static void write(Path dir, Path layouts, BenchmarkConfig cfg, Progress p) throws IOException {
         Files.createDirectories(dir.resolve("images"));
+        if (layouts != null) {
+            Files.createDirectories(layouts.resolve("images"));
+            Files.createDirectories(layouts.resolve("labels"));
+        }
         String[] lines = new String[cfg.priorScenes() + cfg.priorObjects()];
         LayoutGenerator.Stats mixed = new LayoutGenerator.Stats(2.5, 1.6, 0.6, 0.5, 0.4, 0.1, 2.2, 2.6);
         IntStream.range(0, cfg.priorScenes()).parallel().forEach(i -> {
@@ -43,6 +57,14 @@ public final class PriorCorpus {
             String file = String.format("scene_%05d.png", i);
             Png.writeDirect(Png.fromChw(img, cfg.height(), cfg.width()), dir.resolve("images").resolve(file));
             lines[i] = line(file, caption(style, scene, r), style, null);
+            if (layouts != null) {
+                try {
+                    Files.copy(dir.resolve("images").resolve(file), layouts.resolve("images").resolve(file));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                Png.writeDirect(Png.labelImage(scene.label, cfg.height(), cfg.width()), layouts.resolve("labels").resolve(file));
+            }
             p.step();
         });
         List<Integer> things = Classes.THINGS;
@@ -57,6 +79,9 @@ public final class PriorCorpus {
             p.step();
         });
         Files.writeString(dir.resolve("metadata.jsonl"), String.join("\n", lines) + "\n");
+        if (layouts != null) {
+            Files.writeString(layouts.resolve("metadata.jsonl"), String.join("\n", java.util.Arrays.copyOf(lines, cfg.priorScenes())) + "\n");
+        }
     }
 
     private static String line(String file, String text, String style, String object) {

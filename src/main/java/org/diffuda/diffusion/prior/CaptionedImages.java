@@ -54,6 +54,42 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
         return new CaptionedImages(imgs, caps, styles, objects, h, w);
     }
 
+    /**
+     * The captions of a folder's {@code metadata.jsonl} by image id (file name without folder and
+     * extension), or null when it has none: how a labelled folder dataset carries its captions.
+     */
+    public static java.util.Map<String, String> captions(Path dir) {
+        Path meta = dir.resolve("metadata.jsonl");
+        if (!Files.isRegularFile(meta)) {
+            return null;
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        try {
+            int lineNo = 0;
+            for (String line : Files.readAllLines(meta)) {
+                lineNo++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode n;
+                try {
+                    n = Json.MAPPER.readTree(line);
+                } catch (IOException e) {
+                    throw new DataException(meta, "line " + lineNo + " is not JSON");
+                }
+                if (!n.hasNonNull("file_name") || !n.hasNonNull("text")) {
+                    throw new DataException(meta, "line " + lineNo + " needs file_name and text");
+                }
+                String file = Path.of(n.get("file_name").asText()).getFileName().toString();
+                int dot = file.lastIndexOf('.');
+                out.put(dot > 0 ? file.substring(0, dot) : file, n.get("text").asText());
+            }
+        } catch (IOException e) {
+            throw new DataException(meta, "unreadable: " + e.getMessage());
+        }
+        return out;
+    }
+
     public int size() {
         return images.size();
     }

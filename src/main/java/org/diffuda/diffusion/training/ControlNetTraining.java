@@ -75,6 +75,16 @@ public final class ControlNetTraining {
 
     /** @param variant weights variant of the base pipeline (null: full precision) */
     public static Path train(Path pipelineDir, String variant, List<Dataset> data, Path out, Config c, long seed, BadInput bad) {
+        return train(pipelineDir, variant, data, null, out, c, seed, bad);
+    }
+
+    /**
+     * The same with per-image captions ({@code captions}: image id → text, diffusers'
+     * {@code --caption_column}); an image without one, or every image when it is null, gets
+     * {@code c.prompt()} (or its class names under the class-name recipe).
+     */
+    public static Path train(Path pipelineDir, String variant, List<Dataset> data, Map<String, String> captions, Path out, Config c,
+                             long seed, BadInput bad) {
         LayoutCondition.check(c.condition());
         for (Dataset d : data) {
             if (!d.labelled()) {
@@ -99,7 +109,8 @@ public final class ControlNetTraining {
             ControlNetModel cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));
             cn.copyFrom(p.unet());
             int[] size = TextToImage.imageSize(p);
-            NDArray context = r.classNamePrompts() ? null : p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
+            NDArray context = r.classNamePrompts() || captions != null ? null
+                    : p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
             Loader.Sampler sampler = r.rcsTemperature() == null ? Loader.epochSampler(data, seed)
                     : rcsSampler(data, r.rcsTemperature(), r.rcsMinPixels());
             Transforms.Transform flip = Transforms.hflip(0.5);
@@ -112,6 +123,9 @@ public final class ControlNetTraining {
             config.put("pipeline", pipelineDir.toAbsolutePath().toString());
             config.put("controlnet", cc);
             config.put("recipe", c);
+            if (captions != null) {
+                config.put("captions", captions.size() + " captions, hash " + Integer.toHexString(new java.util.TreeMap<>(captions).hashCode()));
+            }
             config.put("seed", seed);
             new Trainer("controlnet train", c.train().iterations(), seed)
                     .module("", cn, null) // cc is in the run config: a root module config would overwrite it
@@ -137,7 +151,7 @@ public final class ControlNetTraining {
                             float[] tf = z.tf();
                             int n = tf.length;
                             NDArray ctx = context != null ? context.repeat(0, n)
-                                    : p.textEncoder().encode(it.manager(), p.tokenizer().encode(classNames(b)), false);
+                                    : p.textEncoder().encode(it.manager(), p.tokenizer().encode(captions(b, captions, r, c.prompt())), false);
                             double loss = it.backward(() -> p.unet().predict(zt, tf,
                                     cn.residuals(zt, tf, ctx, cond, 1f, true), false).sub(eps).square().mean());
                             return Map.of("loss", loss);
@@ -154,6 +168,17 @@ public final class ControlNetTraining {
                     tmp -> PipelineFolder.writeComponent(tmp, cc, cn, PipelineFolder.DIFFUSERS_WEIGHTS, false));
             return out.resolve("controlnet");
         }
+    }
+
+    /** Each example's caption: its own text, else its class names (class-name recipe), else the fixed prompt. */
+    public static List<String> captions(Batch b, Map<String, String> captions, Recipe r, String prompt) {
+        List<String> names = r.classNamePrompts() ? classNames(b) : null;
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < b.samples().size(); i++) {
+            String own = captions == null ? null : captions.get(b.samples().get(i).id());
+            out.add(own != null ? own : names != null ? names.get(i) : prompt);
+        }
+        return out;
     }
 
     /** Each example's class-name caption. */

@@ -16,12 +16,33 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
                               int height, int width) {
 
     public static CaptionedImages load(Path dir, int h, int w) {
-        Path meta = dir.resolve("metadata.jsonl");
-        if (!Files.isRegularFile(meta)) {
+        List<JsonNode> lines = metadata(dir);
+        if (lines == null) {
             throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
         }
         List<float[]> imgs = new ArrayList<>();
         List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
+        for (JsonNode n : lines) {
+            var img = Png.read(dir.resolve(n.get("file_name").asText()));
+            float[] chw = Png.rgbChw(img);
+            if (img.getHeight() != h || img.getWidth() != w) {
+                chw = Transforms.bilinear(chw, img.getHeight(), img.getWidth(), h, w);
+            }
+            imgs.add(chw);
+            caps.add(n.get("text").asText());
+            styles.add(n.hasNonNull("style") ? n.get("style").asText() : null);
+            objects.add(n.hasNonNull("object") ? n.get("object").asText() : null);
+        }
+        return new CaptionedImages(imgs, caps, styles, objects, h, w);
+    }
+
+    /** The lines of {@code dir/metadata.jsonl}, each checked to hold file_name and text; null when there is none. */
+    private static List<JsonNode> metadata(Path dir) {
+        Path meta = dir.resolve("metadata.jsonl");
+        if (!Files.isRegularFile(meta)) {
+            return null;
+        }
+        List<JsonNode> out = new ArrayList<>();
         try {
             int lineNo = 0;
             for (String line : Files.readAllLines(meta)) {
@@ -38,20 +59,12 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
                 if (!n.hasNonNull("file_name") || !n.hasNonNull("text")) {
                     throw new DataException(meta, "line " + lineNo + " needs file_name and text");
                 }
-                var img = Png.read(dir.resolve(n.get("file_name").asText()));
-                float[] chw = Png.rgbChw(img);
-                if (img.getHeight() != h || img.getWidth() != w) {
-                    chw = Transforms.bilinear(chw, img.getHeight(), img.getWidth(), h, w);
-                }
-                imgs.add(chw);
-                caps.add(n.get("text").asText());
-                styles.add(n.hasNonNull("style") ? n.get("style").asText() : null);
-                objects.add(n.hasNonNull("object") ? n.get("object").asText() : null);
+                out.add(n);
             }
         } catch (IOException e) {
             throw new DataException(meta, "unreadable: " + e.getMessage());
         }
-        return new CaptionedImages(imgs, caps, styles, objects, h, w);
+        return out;
     }
 
     /**
@@ -59,33 +72,15 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
      * extension), or null when it has none: how a labelled folder dataset carries its captions.
      */
     public static java.util.Map<String, String> captions(Path dir) {
-        Path meta = dir.resolve("metadata.jsonl");
-        if (!Files.isRegularFile(meta)) {
+        List<JsonNode> lines = metadata(dir);
+        if (lines == null) {
             return null;
         }
         java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        try {
-            int lineNo = 0;
-            for (String line : Files.readAllLines(meta)) {
-                lineNo++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode n;
-                try {
-                    n = Json.MAPPER.readTree(line);
-                } catch (IOException e) {
-                    throw new DataException(meta, "line " + lineNo + " is not JSON");
-                }
-                if (!n.hasNonNull("file_name") || !n.hasNonNull("text")) {
-                    throw new DataException(meta, "line " + lineNo + " needs file_name and text");
-                }
-                String file = Path.of(n.get("file_name").asText()).getFileName().toString();
-                int dot = file.lastIndexOf('.');
-                out.put(dot > 0 ? file.substring(0, dot) : file, n.get("text").asText());
-            }
-        } catch (IOException e) {
-            throw new DataException(meta, "unreadable: " + e.getMessage());
+        for (JsonNode n : lines) {
+            String file = Path.of(n.get("file_name").asText()).getFileName().toString();
+            int dot = file.lastIndexOf('.');
+            out.put(dot > 0 ? file.substring(0, dot) : file, n.get("text").asText());
         }
         return out;
     }

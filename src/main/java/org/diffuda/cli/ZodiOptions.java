@@ -7,14 +7,18 @@ import picocli.CommandLine.Option;
 
 /** The transfer settings of ZoDi, shared by transfer zodi and adapt zodi (unset: the public code's, per condition). */
 public final class ZodiOptions {
-    /** The ControlNet diffuda ships for the embedded benchmark (trained on real/train label maps). */
-    static final Path SHIPPED_CONTROLNET = Path.of("models/controlnet-real");
+    /**
+     * The seg ControlNet diffuda ships for the embedded benchmark: trained on the prior corpus'
+     * layouts with their own captions (benchmark prior-layouts), neither source nor target, as
+     * control_v11p_sd15_seg was on ADE20K.
+     */
+    static final Path SHIPPED_CONTROLNET = Path.of("models/controlnet-seg");
 
     @Option(names = "--base", defaultValue = "models/prior", description = "Text-to-image pipeline, diffusers layout (default: ${DEFAULT-VALUE}).")
     Path base;
     @Option(names = "--variant", description = "Weights variant of --base and --controlnet, e.g. fp16.")
     String variant;
-    @Option(names = "--controlnet", description = "Seg-map ControlNet folder, diffusers layout (default: the shipped models/controlnet-real).")
+    @Option(names = "--controlnet", description = "Seg-map ControlNet folder, diffusers layout (default: the shipped models/controlnet-seg).")
     Path controlnet;
     @Option(names = "--target-condition", description = "night, snow, rain, fog or game: the paper's prompt (\"driving at night\") and strength.")
     String condition;

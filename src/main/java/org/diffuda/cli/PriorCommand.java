@@ -22,7 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "prior", mixinStandardHelpOptions = true, description = "The embedded text-to-image prior (stand-in for Stable Diffusion).",
-        subcommands = {PriorCommand.Train.class, PriorCommand.Sample.class, PriorCommand.Judge.class})
+        subcommands = {PriorCommand.Train.class, PriorCommand.FinetuneDecoder.class, PriorCommand.Sample.class, PriorCommand.Judge.class})
 public final class PriorCommand implements Runnable {
     @Override
     public void run() {
@@ -58,6 +58,55 @@ public final class PriorCommand implements Runnable {
             long t0 = System.nanoTime();
             EmbeddedPrior.train(data, out, c, common.seed);
             System.out.printf("prior written to %s in %.1f s%n", out, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    @Command(name = "finetune-decoder", mixinStandardHelpOptions = true,
+            description = "Fine-tune a pipeline's VAE decoder on the corpus, encoder frozen (the latent space, and so its "
+                    + "U-Net and ControlNets, stay valid); save the pipeline with the new VAE.")
+    public static final class FinetuneDecoder implements Runnable {
+        @Mixin
+        CommonOptions common;
+        @Option(names = "--model", defaultValue = "models/prior", description = "Pipeline folder (default: ${DEFAULT-VALUE}).")
+        Path model;
+        @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "Captioned corpus (default: ${DEFAULT-VALUE}).")
+        Path data;
+        @Option(names = "--out", required = true, description = "Pipeline folder to write.")
+        Path out;
+        @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "1000")
+        int iters;
+        @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+        double lr;
+        @Option(names = "--height", converter = Ranges.Count.class,
+                description = "Image height to train at (default: the pipeline's; the VAE is convolutional, e.g. twice it for --at-source-size transfers).")
+        Integer height;
+        @Option(names = "--width", converter = Ranges.Count.class, description = "Image width (default: the pipeline's).")
+        Integer width;
+        @Option(names = "--resume", description = "Continue the fine-tune checkpointed beside --out (OUT.work).")
+        boolean resume;
+
+        @Override
+        public void run() {
+            if ((height == null) != (width == null)) {
+                throw new org.diffuda.util.DiffudaException("--height and --width go together");
+            }
+            org.diffuda.training.Checkpoint.resumePolicy(EmbeddedPrior.workDir(out).resolve("vae-decoder"), resume, out);
+            long t0 = System.nanoTime();
+            double before = mse(model);
+            EmbeddedPrior.finetuneDecoder(model, data, out, height == null ? null : new int[] {height, width}, iters, lr, common.seed);
+            double after = mse(out);
+            System.out.printf("pipeline written to %s in %.1f s; reconstruction MSE on the corpus' first 256 images "
+                    + "(pixels in [0, 1], at the training size): %.5f -> %.5f%n", out, (System.nanoTime() - t0) / 1e9, before, after);
+        }
+
+        private double mse(Path pipeline) {
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                PipelineFolder.StableDiffusion p = PipelineFolder.load(pipeline, m);
+                int[] size = height == null ? TextToImage.imageSize(p) : new int[] {height, width};
+                var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, size[0], size[1]);
+                return EmbeddedPrior.reconstructionMse(p.vae(), corpus.images().subList(0, Math.min(256, corpus.size())),
+                        size[0], size[1], m);
+            }
         }
     }
 

@@ -113,36 +113,111 @@ public final class EmbeddedPrior {
     /** Reconstruction MSE + klWeight·KL, AdamW, on the one trainer; checkpointed and resumable. */
     static AutoencoderKL trainVae(CaptionedImages data, Path ckpt, PriorConfig c, long seed, NDManager m) {
         AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m, Generator.of(seed, "init:vae"));
-        Optimizer opt = Optimizer.adamw(ParamNames.trainable(vae), 0.9, 0.999, 0.0).clipGradNorm(1.0);
+        return fitVae(vae, false, "vae train", data, ckpt, c.vaeIterations(), c.vaeBatch(), c.vaeLr(), c.klWeight(), c, seed);
+    }
+
+    /**
+     * Fine-tunes the decoder of {@code model}'s VAE on the corpus, the encoder frozen — so the latent
+     * space every U-Net and ControlNet of that pipeline was trained in stays as it is (Stable
+     * Diffusion's ft-MSE decoder recipe: reconstruction MSE of posterior samples; no KL, since q(z|x)
+     * does not move). Writes the pipeline with the new VAE to {@code out}; checkpoints under
+     * {@code OUT.work/vae-decoder} and resumes.
+     */
+    public static Path finetuneDecoder(Path model, Path corpus, Path out, int iterations, double lr, long seed) {
+        return finetuneDecoder(model, corpus, out, null, iterations, lr, seed);
+    }
+
+    /** As above, on corpus images of {@code size} = {height, width} (null: the pipeline's own image size). */
+    public static Path finetuneDecoder(Path model, Path corpus, Path out, int[] size, int iterations, double lr, long seed) {
+        Path work = workDir(out);
+        try (org.diffuda.util.RunLock lock = org.diffuda.util.RunLock.acquire(work, "--out " + out + ": work folder");
+                NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(model, m);
+            if (size == null) {
+                size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(p);
+            }
+            PriorConfig c = PriorConfig.small();
+            c = new PriorConfig(size[0], size[1], iterations, c.vaeBatch(), lr, 0, c.unet(), c.captionDropout(), c.maxTokens());
+            CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
+            fitVae(p.vae(), true, "vae decoder finetune", data, work.resolve("vae-decoder"), iterations, c.vaeBatch(), lr, 0, c,
+                    seed);
+            PipelineFolder.save(out, p, true);
+            return out;
+        }
+    }
+
+    /** Mean squared reconstruction error of {@code vae} (posterior mode) over images in [0, 1], as the decoder sees them. */
+    public static double reconstructionMse(AutoencoderKL vae, List<float[]> images, int h, int w, NDManager m) {
+        double sum = 0;
+        int per = 3 * h * w;
+        for (int i = 0; i < images.size(); i += 16) {
+            int n = Math.min(16, images.size() - i);
+            try (NDManager sub = m.newSubManager()) {
+                float[] x = new float[n * per];
+                for (int j = 0; j < n; j++) {
+                    System.arraycopy(images.get(i + j), 0, x, j * per, per);
+                }
+                NDArray xs = Tensors.affine(Tensors.create(sub, x, new Shape(n, 3, h, w)), 2, -1);
+                NDArray rec = vae.decode(vae.encode(xs, null, false), false).clip(-1, 1);
+                // in [0, 1] units: a quarter of the [-1, 1] error
+                sum += rec.sub(xs).square().mean().getFloat() / 4 * n;
+            }
+        }
+        return sum / images.size();
+    }
+
+    /**
+     * The one VAE loop, on the one trainer: the whole autoencoder (reconstruction + klWeight·KL), or
+     * only its decoder and post_quant_conv with the encoder run outside autograd.
+     */
+    private static AutoencoderKL fitVae(AutoencoderKL vae, boolean decoderOnly, String name, CaptionedImages data, Path ckpt,
+                                        int iterations, int batch, double lr, double klWeight, PriorConfig c, long seed) {
+        Map<String, ai.djl.nn.Parameter> params = new LinkedHashMap<>(ParamNames.trainable(vae));
+        if (decoderOnly) {
+            params.keySet().removeIf(k -> !(k.startsWith("decoder.") || k.startsWith("post_quant_conv.")));
+        }
+        Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, 0.0).clipGradNorm(1.0);
         int per = 3 * c.height() * c.width();
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("vae", vae.config());
         config.put("prior", c);
         config.put("seed", seed);
-        new Trainer("vae train", c.vaeIterations(), seed)
+        if (decoderOnly) {
+            config.put("decoder_only", true);
+        }
+        new Trainer(name, iterations, seed)
                 .module("", vae, null)
-                .group("vae", opt, LrSchedule.constant(c.vaeLr()))
+                .group("vae", opt, LrSchedule.constant(lr))
                 .checkpoint(ckpt, config, 250)
                 .run(it -> {
                     Random r = it.generator("batch").random();
-                    float[] x = new float[c.vaeBatch() * per];
-                    for (int j = 0; j < c.vaeBatch(); j++) {
+                    float[] x = new float[batch * per];
+                    for (int j = 0; j < batch; j++) {
                         float[] img = data.images().get(r.nextInt(data.size()));
                         if (r.nextBoolean()) {
                             img = Transforms.flip(new org.diffuda.data.Sample("x", c.height(), c.width(), img, null)).image();
                         }
                         System.arraycopy(img, 0, x, j * per, per);
                     }
-                    NDArray xs = Tensors.affine(Tensors.create(it.manager(), x, new Shape(c.vaeBatch(), 3, c.height(), c.width())), 2, -1);
+                    NDArray xs = Tensors.affine(Tensors.create(it.manager(), x, new Shape(batch, 3, c.height(), c.width())), 2, -1);
                     double[] mse = new double[1];
+                    // frozen encoder: its posterior sample, drawn outside autograd
+                    NDArray frozen = decoderOnly ? vae.encode(xs, it.generator("posterior"), false) : null;
                     it.backward(() -> {
-                        NDArray[] d = vae.encodeDist(xs, true);
-                        NDArray z = d[0].add(Tensors.mul(d[1], 0.5).exp().mul(it.generator("posterior").randn(it.manager(), d[0].getShape())));
-                        NDArray rec = vae.decode(Tensors.mul(z, (float) vae.config().scalingFactor()), true);
+                        NDArray z;
+                        NDArray kl = null;
+                        if (decoderOnly) {
+                            z = frozen;
+                        } else {
+                            NDArray[] d = vae.encodeDist(xs, true);
+                            NDArray zz = d[0].add(Tensors.mul(d[1], 0.5).exp().mul(it.generator("posterior").randn(it.manager(), d[0].getShape())));
+                            z = Tensors.mul(zz, (float) vae.config().scalingFactor());
+                            kl = Tensors.mul(d[0].square().add(d[1].exp()).sub(d[1]).sub(1f), 0.5).mean();
+                        }
+                        NDArray rec = vae.decode(z, true);
                         NDArray err = rec.sub(xs).square().mean();
-                        NDArray kl = Tensors.mul(d[0].square().add(d[1].exp()).sub(d[1]).sub(1f), 0.5).mean();
                         mse[0] = err.getFloat();
-                        return err.add(Tensors.mul(kl, (float) c.klWeight()));
+                        return kl == null ? err : err.add(Tensors.mul(kl, (float) klWeight));
                     });
                     return Map.of("mse", mse[0]);
                 });

@@ -45,6 +45,9 @@ public final class ZodiOptions {
     @Option(names = "--gen-batch", converter = Ranges.Count.class, description = "Images denoised together (changes only the last bits; a resume must keep it; default: 16).")
     Integer batch;
 
+    @Option(names = "--detail", description = "Above the pipeline's resolution: none (the transfer upsampled) or source (the source image's own detail band added back); default: none.")
+    String detail;
+
     @Option(names = "--at-source-size", description = "Denoise at the source images' size (a multiple of 8) instead of the pipeline's trained size (10x slower on the embedded benchmark).")
     boolean atSourceSize;
 
@@ -65,6 +68,7 @@ public final class ZodiOptions {
         put(o, "guidance", guidance);
         put(o, "control_scale", controlScale);
         put(o, "batch", batch);
+        put(o, "detail", detail);
         if (atSourceSize) {
             o.put("source_size", true);
         }

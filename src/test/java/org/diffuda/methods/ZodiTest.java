@@ -179,6 +179,26 @@ class ZodiTest {
     }
 
     @Test
+    void theSourceDetailBandRestoresWhatThePipelinesResolutionDropped() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            NDArray x = Generator.of(5, "x").rand(m, new Shape(1, 3, 16, 32), 0f, 1f);
+            NDArray seen = org.diffuda.nn.Ops.resize(x, 8, 16, org.diffuda.nn.Ops.BILINEAR_AA);
+            // a transfer that changed nothing at the pipeline's size gives the source back exactly with the band ...
+            assertArrayEquals(x.toFloatArray(), ZodiTransfer.upsample(seen, x, seen, "source").toFloatArray(), 1e-6f);
+            // ... and a blurred copy without it
+            float err = ZodiTransfer.upsample(seen, x, seen, "none").sub(x).abs().mean().getFloat();
+            assertTrue(err > 0.05f, "bilinear up/down loses the band: " + err);
+            // the band is added to whatever the transfer made: darkening at low resolution stays dark
+            NDArray dark = seen.mul(0.3f);
+            NDArray out = ZodiTransfer.upsample(dark, x, seen, "source");
+            assertEquals(x.mean().getFloat() * 0.3f, out.mean().getFloat(), 0.02f);
+            // same size (real scale: SD at the segmenter's resolution): nothing is added
+            assertArrayEquals(dark.toFloatArray(), ZodiTransfer.upsample(dark, seen, seen, "source").toFloatArray(), 0f);
+        }
+        assertThrows(DiffudaException.class, () -> tinyTransfer("zodi").with("detail", "sharpen").check());
+    }
+
+    @Test
     void theSimilarityLossReachesBothBranches() {
         try (NDManager m = Engines.engine().newBaseManager()) {
             SegModelConfig cfg = new SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);

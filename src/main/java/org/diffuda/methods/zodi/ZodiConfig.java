@@ -28,6 +28,12 @@ import org.diffuda.util.DiffudaException;
  *                       image of a batch at the first one's) instead of the pipeline's trained size
  *                       (diffusers' height/width arguments; ZoDi runs SD at the source's 512×1024)
  * @param batch          images denoised together (image i draws from its own generator; the batch changes only the last bits)
+ * @param detail         what fills the band of the output above the pipeline's resolution when the
+ *                       source is larger than the size it was denoised at: {@code none} (the transfer
+ *                       upsampled bilinearly: the detail is lost) or {@code source} (the source image's
+ *                       own detail, x − up(down(x)) with down the resize the pipeline was fed, is added
+ *                       to the upsampled transfer — a Laplacian-pyramid band; nothing is added when the
+ *                       sizes match, as at real scale, where SD denoises at the segmenter's resolution)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ZodiConfig(
@@ -42,9 +48,11 @@ public record ZodiConfig(
         @JsonProperty("control_scale") double controlScale,
         @JsonProperty("label_colors") String labelColors,
         @JsonProperty("batch") int batch,
-        @JsonProperty("source_size") boolean sourceSize) {
+        @JsonProperty("source_size") boolean sourceSize,
+        @JsonProperty("detail") String detail) {
 
     public static final List<String> MODES = List.of("zodi", "controlnet", "inst", "sdedit");
+    public static final List<String> DETAILS = List.of("none", "source");
 
     /** The target domains of the paper: the words after "driving" and the strength of each. */
     public static final Map<String, String> DOMAINS = Map.of("night", "at night", "snow", "in snow", "rain", "under rain",
@@ -53,7 +61,7 @@ public record ZodiConfig(
 
     /** The public code's transfer for a prompt at a strength. */
     public static ZodiConfig of(String prompt, double strength) {
-        return new ZodiConfig("zodi", prompt, ", best quality", "lower quality, worst quality", strength, 20, 1.0, 9.0, 1.0, null, 16, false);
+        return new ZodiConfig("zodi", prompt, ", best quality", "lower quality, worst quality", strength, 20, 1.0, 9.0, 1.0, null, 16, false, "none");
     }
 
     /** The paper's prompt and strength for a target condition (night, snow, rain, fog, game). */
@@ -101,6 +109,9 @@ public record ZodiConfig(
         }
         if (prompt == null || prompt.isBlank()) {
             throw new DiffudaException("--prompt: must name the target domain");
+        }
+        if (!DETAILS.contains(detail)) {
+            throw new DiffudaException("--detail " + detail + ": expected one of " + String.join(", ", DETAILS));
         }
         if (labelColors != null) {
             org.diffuda.diffusion.pipelines.LayoutCondition.check(labelColors);

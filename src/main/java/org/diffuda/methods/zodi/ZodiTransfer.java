@@ -219,10 +219,11 @@ public final class ZodiTransfer {
             size = new int[] {samples.get(0).height() / 8 * 8, samples.get(0).width() / 8 * 8};
         }
         try (NDManager m = root.newSubManager()) {
-            List<NDArray> xs = new ArrayList<>(), cs = new ArrayList<>();
+            List<NDArray> full = new ArrayList<>(), xs = new ArrayList<>(), cs = new ArrayList<>();
             List<Generator> gens = new ArrayList<>();
             for (Sample s : samples) {
                 NDArray x = Tensors.create(m, s.image(), new Shape(1, 3, s.height(), s.width()));
+                full.add(x);
                 xs.add(Ops.resize(x, size[0], size[1], Ops.BILINEAR_AA));
                 NDArray y = Tensors.create(m, s.label(), new Shape(1, s.height(), s.width()), DataType.INT64);
                 // the condition image is made at the label's resolution, then resized bilinearly (as ZoDi resizes its colour map)
@@ -238,7 +239,7 @@ public final class ZodiTransfer {
                 if (finished.contains(stem + ".png")) {
                     continue;
                 }
-                NDArray back = Ops.resize(out.get(k).expandDims(0), s.height(), s.width(), Ops.BILINEAR).clip(0, 1);
+                NDArray back = upsample(out.get(k).expandDims(0), full.get(k), xs.get(k), c.detail()).clip(0, 1);
                 // label first, image last: an image on disk means its pair is complete
                 Png.write(Png.labelImage(s.label(), s.height(), s.width()), labels.resolve(stem + ".png"));
                 Png.write(Png.fromChw(back.toFloatArray(), s.height(), s.width()), images.resolve(stem + ".png"));
@@ -248,6 +249,20 @@ public final class ZodiTransfer {
             }
             return made;
         }
+    }
+
+    /**
+     * A transfer made at the pipeline's size brought back to its source's size (1, 3, H, W):
+     * bilinearly, and with {@code detail} "source" plus the band of the source the pipeline never
+     * saw, {@code source − up(seen)}, where {@code seen} is the resized source it was fed.
+     */
+    public static NDArray upsample(NDArray transferred, NDArray source, NDArray seen, String detail) {
+        long h = source.getShape().get(2), w = source.getShape().get(3);
+        NDArray back = Ops.resize(transferred, h, w, Ops.BILINEAR);
+        if (!detail.equals("source") || seen.getShape().equals(source.getShape())) {
+            return back;
+        }
+        return back.add(source.sub(Ops.resize(seen, h, w, Ops.BILINEAR)));
     }
 
     /** An output folder holds one configuration's images: another configuration is refused. */

@@ -304,9 +304,9 @@ public final class AdaptCommand implements Runnable {
         List<Long> ablationSeeds;
         @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet).")
         List<String> layoutModes;
-        @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim.")
+        @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim, and the VAE round trip (no transfer).")
         boolean ablation;
-        @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim, or none (only the baseline and the judge); default: zodi; with --ablation: all.")
+        @Option(names = "--arms", split = ",", description = "Rows to train, of zodi, sdedit, inst, no-si, no-sim, vae (the pipeline's round trip, no transfer), or none (only the baseline and the judge); default: zodi; with --ablation: all.")
         List<String> arms;
         @Option(names = "--no-source-only", description = "Skip the source-only baseline.")
         boolean noSourceOnly;

@@ -30,7 +30,7 @@ public final class ZodiOptions {
     String negative;
     @Option(names = "--strength", converter = Ranges.Probability.class, description = "S in (0, 1]: how far into the schedule the image is noised (night 0.9, snow/rain 0.65, fog/game 0.6).")
     Double strength;
-    @Option(names = "--mode", description = "zodi (default), controlnet (w/o inversion), inst (inversion w/o ControlNet), sdedit.")
+    @Option(names = "--mode", description = "zodi (default), controlnet (w/o inversion), inst (inversion w/o ControlNet), sdedit, or vae (no transfer: the autoencoder's round trip).")
     String mode;
     @Option(names = "--steps", converter = Ranges.Count.class, description = "DDIM steps of the full schedule (default: 20).")
     Integer steps;

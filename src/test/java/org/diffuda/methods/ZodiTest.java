@@ -84,6 +84,12 @@ class ZodiTest {
             java.util.function.Function<String, float[]> run = mode -> ZodiTransfer.transfer(p, p.controlnet(), x, cond, tinyTransfer(mode),
                     Generator.perItem(3, "img", 0, 2), m).toFloatArray();
             float[] zodi = run.apply("zodi"), again = run.apply("zodi"), noSi = run.apply("controlnet"), inst = run.apply("inst");
+            // the vae row: the autoencoder's round trip alone, whatever the prompt, ControlNet or generator
+            NDArray recon = org.diffuda.diffusion.pipelines.LatentCodec.decode(p.vae(),
+                    org.diffuda.diffusion.pipelines.LatentCodec.encode(p.vae(), x, null)).clip(0, 1);
+            assertArrayEquals(recon.toFloatArray(), run.apply("vae"), 0f);
+            assertArrayEquals(recon.toFloatArray(), ZodiTransfer.transfer(p, null, x, cond, tinyTransfer("vae").with("prompt", "driving in fog"),
+                    Generator.perItem(9, "other", 0, 2), m).toFloatArray(), 0f);
             assertArrayEquals(zodi, again, 0f, "seeded per image");
             assertFalse(java.util.Arrays.equals(zodi, noSi), "stochastic inversion changes the start: ε̂, not the random ε");
             assertFalse(java.util.Arrays.equals(zodi, inst), "the ControlNet's residuals reach the U-Net");

@@ -51,7 +51,8 @@ import org.diffuda.util.Json;
  *       ({@link ZodiAdaptation}); the last checkpoint is reported — no target label selects anything.</li>
  * </ol>
  * Arms: {@code zodi} and the paper's ablations {@code sdedit}, {@code inst}, {@code no-si} (w/o
- * stochastic inversion: the ControlNet alone) and {@code no-sim} (λ = 0), each trained with
+ * stochastic inversion: the ControlNet alone), {@code no-sim} (λ = 0) and the diagnostic {@code vae}
+ * (the pipeline's autoencoder round trip in place of a transfer: what the pipeline costs), each trained with
  * every seed; the transfers are made once, with the first seed. With a labelled train split of
  * the target condition (the embedded benchmark's), a diagnostic judge — a segmenter trained on
  * it, never used for training or selection — scores how well each transfer keeps the source
@@ -71,6 +72,7 @@ public final class Zodi {
         m.put("inst", new Arm("inst", "inst", true));
         m.put("no-si", new Arm("no-si", "controlnet", true));
         m.put("no-sim", new Arm("no-sim", "zodi", false));
+        m.put("vae", new Arm("vae", "vae", true));
         return m;
     }
 

@@ -12,7 +12,9 @@ import org.diffuda.util.DiffudaException;
  *
  * @param mode           {@code zodi} (stochastic inversion + ControlNet), {@code controlnet} (ControlNet
  *                       without inversion: the paper's "w/o SI"), {@code inst} (inversion without
- *                       ControlNet, InST-like), {@code sdedit} (neither)
+ *                       ControlNet, InST-like), {@code sdedit} (neither), {@code vae} (no transfer at
+ *                       all: the pipeline's autoencoder, x → D(E(x)) at the pipeline's size — what the
+ *                       pipeline costs before the prompt changes anything; a diagnostic row)
  * @param prompt         the target domain, "driving at night"
  * @param promptSuffix   appended to the prompt (", best quality")
  * @param negativePrompt the unconditional branch of classifier-free guidance
@@ -51,7 +53,7 @@ public record ZodiConfig(
         @JsonProperty("source_size") boolean sourceSize,
         @JsonProperty("detail") String detail) {
 
-    public static final List<String> MODES = List.of("zodi", "controlnet", "inst", "sdedit");
+    public static final List<String> MODES = List.of("zodi", "controlnet", "inst", "sdedit", "vae");
     public static final List<String> DETAILS = List.of("none", "source");
 
     /** The target domains of the paper: the words after "driving" and the strength of each. */
@@ -79,6 +81,11 @@ public record ZodiConfig(
 
     public boolean usesControlNet() {
         return mode.equals("zodi") || mode.equals("controlnet");
+    }
+
+    /** The vae mode: the autoencoder's round trip, no noise, prompt or denoising step. */
+    public boolean denoises() {
+        return !mode.equals("vae");
     }
 
     public boolean inverts() {

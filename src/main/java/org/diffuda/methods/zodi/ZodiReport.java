@@ -15,7 +15,7 @@ final class ZodiReport {
     private ZodiReport() {}
 
     static final Map<String, String> ROW_NAMES = Map.of("source-only", "source-only", "zodi", "ZoDi", "sdedit", "SDEdit",
-            "inst", "InST", "no-si", "w/o SI (ControlNet only)", "no-sim", "w/o L_sim");
+            "inst", "InST", "no-si", "w/o SI (ControlNet only)", "no-sim", "w/o L_sim", "vae", "VAE round trip (no transfer)");
 
     @SuppressWarnings("unchecked")
     static void write(Zodi.Spec s, Map<String, Object> m) {

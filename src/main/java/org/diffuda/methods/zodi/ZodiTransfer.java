@@ -90,6 +90,9 @@ public final class ZodiTransfer {
      */
     public static NDArray transfer(PipelineFolder.StableDiffusion p, ControlNetModel controlnet, NDArray images, NDArray condition,
                                    ZodiConfig c, Generator generator, NDManager m) {
+        if (!c.denoises()) {
+            return LatentCodec.decode(p.vae(), LatentCodec.encode(p.vae(), images, null)).clip(0, 1);
+        }
         int n = (int) images.getShape().get(0);
         List<String> prompts = java.util.Collections.nCopies(n, c.fullPrompt());
         Conditioning[] cu = TextToImage.encode(p, prompts, c.negativePrompt() == null ? null : List.of(c.negativePrompt()), m);
@@ -171,7 +174,7 @@ public final class ZodiTransfer {
             ControlNetModel cn = todo == 0 || !c.usesControlNet() ? null : PipelineFolder.loadControlNet(controlnetDir, m, variant);
             int[] size = p == null ? null : TextToImage.imageSize(p);
             List<Item> items = new ArrayList<>();
-            int[] st = start(new DdimScheduler(PipelineFolder.config(pipeline.resolve("scheduler"), "scheduler_config.json",
+            int[] st = !c.denoises() ? new int[] {-1, 0} : start(new DdimScheduler(PipelineFolder.config(pipeline.resolve("scheduler"), "scheduler_config.json",
                     org.diffuda.diffusion.schedulers.SchedulerConfig.class).withClassName("DDIMScheduler")), c.steps(), c.strength());
             try (Progress progress = new Progress("transfer " + c.mode(), order.size(), order.size() - todo)) {
                 for (int first = 0; first < order.size(); first += c.batch()) {

@@ -93,7 +93,7 @@ public final class AdaptCommand implements Runnable {
         boolean baseline;
         @Option(names = "--ablation-seeds", split = ",", description = "Seeds of the ablation rows (default: --seeds).")
         List<Long> ablationSeeds;
-        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet).")
+        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet,vae).")
         List<String> layoutModes;
         @Option(names = "--ablation", description = "Run every ablation of the paper's Table 2 (sharing the denoiser and g0) and print the table.")
         boolean ablation;
@@ -302,7 +302,7 @@ public final class AdaptCommand implements Runnable {
         List<Long> seeds;
         @Option(names = "--ablation-seeds", split = ",", description = "Seeds of the ablation rows (default: --seeds).")
         List<Long> ablationSeeds;
-        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet).")
+        @Option(names = "--layout-modes", split = ",", description = "Transfers made only for the layout judge and the grid, on the first --judge-images images (default with a judge: sdedit,controlnet,vae).")
         List<String> layoutModes;
         @Option(names = "--ablation", description = "Also the paper's ablation rows: SDEdit, InST, w/o SI, w/o L_sim, and the VAE round trip (no transfer).")
         boolean ablation;
@@ -349,7 +349,7 @@ public final class AdaptCommand implements Runnable {
                     : ablation ? List.copyOf(org.diffuda.methods.zodi.Zodi.ARMS.keySet()) : List.of("zodi");
             List<Long> sd = seeds != null ? seeds : List.of(common.seed);
             var plan = new org.diffuda.methods.zodi.Zodi.Plan(sd, ablationSeeds != null ? ablationSeeds : sd, a,
-                    layoutModes != null ? layoutModes : j == null ? List.of() : List.of("sdedit", "controlnet"), !noSourceOnly, judgeImages);
+                    layoutModes != null ? layoutModes : j == null ? List.of() : List.of("sdedit", "controlnet", "vae"), !noSourceOnly, judgeImages);
             var s = new org.diffuda.methods.zodi.Zodi.Spec(src, v, out, zodi.base, zodi.variant, zodi.controlnet(), c, generated,
                     seg.model(), t, lambdaSim, plan, j, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.zodi.Zodi.run(s);

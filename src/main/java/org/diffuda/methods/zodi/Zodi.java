@@ -150,7 +150,8 @@ public final class Zodi {
             }
             Path dir = s.generated() != null && arm.mode().equals(s.transfer().mode()) ? s.generated() : s.out().resolve("transfer-" + arm.mode());
             if (s.generated() == null || !dir.equals(s.generated())) {
-                System.out.println("ZoDi stage 1: transfer (" + arm.mode() + ") " + s.source() + " → \"" + s.transfer().fullPrompt() + "\"");
+                System.out.println("ZoDi stage 1: transfer (" + arm.mode() + ") " + s.source() + (arm.mode().equals("vae")
+                        ? " through the autoencoder alone (no prompt)" : " → \"" + s.transfer().fullPrompt() + "\""));
                 ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", arm.mode()), dir, seed0, 0, s.bad());
             }
             transfers.put(arm.mode(), dir);

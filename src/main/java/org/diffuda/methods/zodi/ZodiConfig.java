@@ -56,6 +56,10 @@ public record ZodiConfig(
     public static final List<String> MODES = List.of("zodi", "controlnet", "inst", "sdedit", "vae");
     public static final List<String> DETAILS = List.of("none", "source");
 
+    public ZodiConfig {
+        detail = detail == null ? "none" : detail; // a config written before the field existed: the behaviour it had
+    }
+
     /** The target domains of the paper: the words after "driving" and the strength of each. */
     public static final Map<String, String> DOMAINS = Map.of("night", "at night", "snow", "in snow", "rain", "under rain",
             "fog", "in fog", "game", "in a game");

@@ -42,12 +42,35 @@ public final class PriorCommand implements Runnable {
         Integer iters;
         @Option(names = "--vae-iters", converter = Ranges.Count.class, description = "VAE iterations.")
         Integer vaeIters;
+        @Option(names = "--height", converter = Ranges.Count.class, description = "Image height (default: the small profile's 32).")
+        Integer height;
+        @Option(names = "--width", converter = Ranges.Count.class, description = "Image width (default: the small profile's 64).")
+        Integer width;
+        @Option(names = "--vae-config", description = "A diffusers AutoencoderKL config.json for the VAE to train (fields it "
+                + "leaves out take diffusers' defaults; default: the small profile's 16/32/64, 4 latent channels).")
+        Path vaeConfig;
         @Option(names = "--resume", description = "Continue the training checkpointed beside --out (OUT.work).")
         boolean resume;
 
         @Override
         public void run() {
             PriorConfig c = PriorConfig.small();
+            if (height != null || width != null || vaeConfig != null) {
+                if (vaeConfig != null && !java.nio.file.Files.isRegularFile(vaeConfig)) {
+                    throw new org.diffuda.util.DiffudaException("--vae-config " + vaeConfig + ": file not found");
+                }
+                org.diffuda.diffusion.models.AutoencoderKLConfig vc = vaeConfig == null ? c.vae()
+                        : org.diffuda.util.Configs.read(vaeConfig, org.diffuda.diffusion.models.AutoencoderKLConfig.class);
+                int down = 1 << (vc.blockOutChannels().size() - 1);
+                int h = height == null ? c.height() : height;
+                int w = width == null ? c.width() : width;
+                if (h % down != 0 || w % down != 0) {
+                    throw new org.diffuda.util.DiffudaException("--height/--width: " + h + "x" + w
+                            + " is not divisible by the VAE's down-sampling " + down);
+                }
+                c = new PriorConfig(h, w, c.vaeIterations(), c.vaeBatch(), c.vaeLr(), c.klWeight(), c.unet(), c.captionDropout(),
+                        c.maxTokens(), vc);
+            }
             if (iters != null) {
                 c = c.withUnetIterations(iters);
             }

@@ -112,7 +112,7 @@ public final class EmbeddedPrior {
 
     /** Reconstruction MSE + klWeight·KL, AdamW, on the one trainer; checkpointed and resumable. */
     static AutoencoderKL trainVae(CaptionedImages data, Path ckpt, PriorConfig c, long seed, NDManager m) {
-        AutoencoderKL vae = new AutoencoderKL(AutoencoderKLConfig.small()).init(m, Generator.of(seed, "init:vae"));
+        AutoencoderKL vae = new AutoencoderKL(c.vae()).init(m, Generator.of(seed, "init:vae"));
         return fitVae(vae, false, "vae train", data, ckpt, c.vaeIterations(), c.vaeBatch(), c.vaeLr(), c.klWeight(), c, seed);
     }
 
@@ -137,7 +137,8 @@ public final class EmbeddedPrior {
                 size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(p);
             }
             PriorConfig c = PriorConfig.small();
-            c = new PriorConfig(size[0], size[1], iterations, c.vaeBatch(), lr, 0, c.unet(), c.captionDropout(), c.maxTokens());
+            c = new PriorConfig(size[0], size[1], iterations, c.vaeBatch(), lr, 0, c.unet(), c.captionDropout(), c.maxTokens(),
+                    p.vae().config());
             CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
             fitVae(p.vae(), true, "vae decoder finetune", data, work.resolve("vae-decoder"), iterations, c.vaeBatch(), lr, 0, c,
                     seed);

@@ -61,12 +61,14 @@ public final class PriorCommand implements Runnable {
                 }
                 org.diffuda.diffusion.models.AutoencoderKLConfig vc = vaeConfig == null ? c.vae()
                         : org.diffuda.util.Configs.read(vaeConfig, org.diffuda.diffusion.models.AutoencoderKLConfig.class);
-                int down = 1 << (vc.blockOutChannels().size() - 1);
+                // the latent must pass the U-Net's own down-sampling too
+                int vaeDown = 1 << (vc.blockOutChannels().size() - 1);
+                int unetDown = 1 << (org.diffuda.diffusion.models.UNet2DConditionConfig.small().blockOutChannels().size() - 1);
                 int h = height == null ? c.height() : height;
                 int w = width == null ? c.width() : width;
-                if (h % down != 0 || w % down != 0) {
-                    throw new org.diffuda.util.DiffudaException("--height/--width: " + h + "x" + w
-                            + " is not divisible by the VAE's down-sampling " + down);
+                if (h % (vaeDown * unetDown) != 0 || w % (vaeDown * unetDown) != 0) {
+                    throw new org.diffuda.util.DiffudaException("--height/--width: " + h + "x" + w + " must be divisible by "
+                            + vaeDown * unetDown + " (the VAE's down-sampling " + vaeDown + " × the U-Net's " + unetDown + ")");
                 }
                 c = new PriorConfig(h, w, c.vaeIterations(), c.vaeBatch(), c.vaeLr(), c.klWeight(), c.unet(), c.captionDropout(),
                         c.maxTokens(), vc);

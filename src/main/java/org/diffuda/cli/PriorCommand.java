@@ -59,19 +59,8 @@ public final class PriorCommand implements Runnable {
                 if (vaeConfig != null && !java.nio.file.Files.isRegularFile(vaeConfig)) {
                     throw new org.diffuda.util.DiffudaException("--vae-config " + vaeConfig + ": file not found");
                 }
-                org.diffuda.diffusion.models.AutoencoderKLConfig vc = vaeConfig == null ? c.vae()
-                        : org.diffuda.util.Configs.read(vaeConfig, org.diffuda.diffusion.models.AutoencoderKLConfig.class);
-                // the latent must pass the U-Net's own down-sampling too
-                int vaeDown = 1 << (vc.blockOutChannels().size() - 1);
-                int unetDown = 1 << (org.diffuda.diffusion.models.UNet2DConditionConfig.small().blockOutChannels().size() - 1);
-                int h = height == null ? c.height() : height;
-                int w = width == null ? c.width() : width;
-                if (h % (vaeDown * unetDown) != 0 || w % (vaeDown * unetDown) != 0) {
-                    throw new org.diffuda.util.DiffudaException("--height/--width: " + h + "x" + w + " must be divisible by "
-                            + vaeDown * unetDown + " (the VAE's down-sampling " + vaeDown + " × the U-Net's " + unetDown + ")");
-                }
-                c = new PriorConfig(h, w, c.vaeIterations(), c.vaeBatch(), c.vaeLr(), c.klWeight(), c.unet(), c.captionDropout(),
-                        c.maxTokens(), vc);
+                c = c.withSize(height == null ? c.height() : height, width == null ? c.width() : width, vaeConfig == null ? c.vae()
+                        : org.diffuda.util.Configs.read(vaeConfig, org.diffuda.diffusion.models.AutoencoderKLConfig.class));
             }
             if (iters != null) {
                 c = c.withUnetIterations(iters);

@@ -26,9 +26,8 @@ class PriorConfigTest {
         Progress.setQuiet(true);
         Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
         AutoencoderKLConfig vae = new AutoencoderKLConfig("AutoencoderKL", 3, 3, 6, List.of(8, 8, 8, 8), 1, 4, 64, 1.0);
-        PriorConfig s = PriorConfig.small();
-        PriorConfig c = new PriorConfig(32, 64, 2, 4, s.vaeLr(), s.klWeight(), s.unet().withIterations(2), s.captionDropout(),
-                s.maxTokens(), vae);
+        PriorConfig c = org.diffuda.util.Configs.with(PriorConfig.small().withSize(32, 64, vae).withVaeIterations(2)
+                .withUnetIterations(2), "vaeBatch", 4);
         EmbeddedPrior.train(tmp.resolve("b/prior"), tmp.resolve("p"), c, 0);
         try (NDManager m = Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(tmp.resolve("p"), m);

@@ -17,6 +17,11 @@ public record AutoencoderKLConfig(
         @JsonProperty("sample_size") int sampleSize,
         @JsonProperty("scaling_factor") double scalingFactor) {
 
+    /** Image pixels per latent pixel along each side: diffusers' vae_scale_factor, 2^(levels − 1). */
+    public int downsampling() {
+        return 1 << (blockOutChannels.size() - 1);
+    }
+
     /** diffusers' AutoencoderKL.__init__ defaults, for fields a config.json leaves out. */
     public static AutoencoderKLConfig referenceDefaults() {
         return new AutoencoderKLConfig("AutoencoderKL", 3, 3, 4, List.of(64), 1, 32, 32, 0.18215);

@@ -22,7 +22,7 @@ public final class LatentCodec {
 
     /** The VAE's spatial down-sampling factor (8 for Stable Diffusion). */
     public static int downsampling(AutoencoderKL vae) {
-        return 1 << (vae.config().blockOutChannels().size() - 1);
+        return vae.config().downsampling();
     }
 
     /** Scaled latents of images in [0, 1]; {@code sample == null} takes the mode. */

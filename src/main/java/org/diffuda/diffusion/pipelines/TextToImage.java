@@ -69,7 +69,7 @@ public final class TextToImage {
 
     /** Latent height × down-sampling, and the VAE's sample aspect for the width (diffuda's prior is 2:1 like Cityscapes). */
     static int[] imageSize(UNet2DConditionConfig uc, AutoencoderKLConfig vc) {
-        int down = 1 << (vc.blockOutChannels().size() - 1);
+        int down = vc.downsampling();
         int imgH = uc.sampleSize() * down;
         int imgW = vc.sampleSize() == imgH ? imgH : vc.sampleSize();
         return new int[] {imgH, imgW};

@@ -136,9 +136,8 @@ public final class EmbeddedPrior {
             if (size == null) {
                 size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(p);
             }
-            PriorConfig c = PriorConfig.small();
-            c = new PriorConfig(size[0], size[1], iterations, c.vaeBatch(), lr, 0, c.unet(), c.captionDropout(), c.maxTokens(),
-                    p.vae().config());
+            PriorConfig c = Configs.with(PriorConfig.small(), "height", size[0], "width", size[1], "vaeIterations", iterations,
+                    "vaeLr", lr, "klWeight", 0, "vae", p.vae().config());
             CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
             fitVae(p.vae(), true, "vae decoder finetune", data, work.resolve("vae-decoder"), iterations, c.vaeBatch(), lr, 0, c,
                     seed);

@@ -1,7 +1,10 @@
 package org.diffuda.diffusion.prior;
 
 import org.diffuda.diffusion.models.AutoencoderKLConfig;
+import org.diffuda.diffusion.models.UNet2DConditionConfig;
 import org.diffuda.diffusion.training.DiffusionTrainConfig;
+import org.diffuda.util.Configs;
+import org.diffuda.util.DiffudaException;
 
 /**
  * The embedded text-to-image prior: image size, the VAE (its architecture and training), and the
@@ -24,6 +27,20 @@ public record PriorConfig(int height, int width, int vaeIterations, int vaeBatch
     public PriorConfig withUnetIterations(int n) {
         return new PriorConfig(height, width, vaeIterations, vaeBatch, vaeLr, klWeight, unet.withIterations(n), captionDropout,
                 maxTokens, vae);
+    }
+
+    /**
+     * This prior at {@code height} × {@code width} images with autoencoder {@code vae}; the latent
+     * must pass the U-Net's own down-sampling too, so both sides must divide by the product.
+     */
+    public PriorConfig withSize(int height, int width, AutoencoderKLConfig vae) {
+        int unetDown = 1 << (UNet2DConditionConfig.small().blockOutChannels().size() - 1);
+        int need = vae.downsampling() * unetDown;
+        if (height % need != 0 || width % need != 0) {
+            throw new DiffudaException("--height/--width: " + height + "x" + width + " must be divisible by " + need
+                    + " (the VAE's down-sampling " + vae.downsampling() + " × the U-Net's " + unetDown + ")");
+        }
+        return Configs.with(this, "height", height, "width", width, "vae", vae);
     }
 
     public PriorConfig withVaeIterations(int n) {

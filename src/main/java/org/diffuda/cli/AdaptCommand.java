@@ -313,7 +313,7 @@ public final class AdaptCommand implements Runnable {
         @Option(names = "--judge", description = "Labelled target-condition train split for the diagnostic layout judge (default on the embedded benchmark without --generated: DATA/real-CONDITION/train; 'none' to skip).")
         String judge;
         @Option(names = "--judge-images", converter = Ranges.NonNegative.class, defaultValue = "100",
-                description = "Images (first by id) the layout judge compares transfers on, and label maps the ControlNet samples from pure noise (default: ${DEFAULT-VALUE}).")
+                description = "Images (first by id) the layout judge compares transfers on, and label maps the ControlNet samples from pure noise (0: every image, no samples from noise; default: ${DEFAULT-VALUE}).")
         int judgeImages;
         @Option(names = "--out", defaultValue = "runs/zodi", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;

@@ -260,6 +260,15 @@ class ZodiTest {
         assertEquals(metrics.path("rows").path("zodi").path("miou19_mean").asDouble(),
                 ((Number) ((java.util.Map<?, ?>) ((java.util.Map<?, ?>) again.get("rows")).get("zodi")).get("miou19_mean")).doubleValue(), 1e-12);
         assertEquals(model, Files.getLastModifiedTime(tmp.resolve("run/zodi-s1/model/model.safetensors")).toMillis(), "nothing retrained");
+        // --judge-images 0: the oracle alone, its layout transfers and reading over every source image, no samples from noise
+        var all = Zodi.run(new Zodi.Spec(tmp.resolve("b/real/train").toString(), tmp.resolve("b/real-night/val").toString(), tmp.resolve("run0"),
+                sd, null, sd.resolve("controlnet"), tinyTransfer("zodi"), null, seg, t, 0.1,
+                new Zodi.Plan(List.of(0L), List.of(0L), List.of(), List.of("vae"), false, 0), tmp.resolve("b/real-night/train").toString(),
+                Evaluator.Options.whole(), false, BadInput.strict()));
+        long n = Files.list(tmp.resolve("b/real/train/images")).count();
+        assertEquals(n, Files.list(tmp.resolve("run0/judge/transfer-vae/images")).count());
+        assertEquals((int) n, ((java.util.Map<?, ?>) all.get("layout")).get("images"));
+        assertFalse(((java.util.Map<?, ?>) all.get("layout")).containsKey("judge_miou19_of_samples_from_noise_against_their_labels"));
     }
 
     @Test

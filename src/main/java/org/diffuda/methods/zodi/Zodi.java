@@ -97,7 +97,7 @@ public final class Zodi {
      * @param ablationSeeds seeds of the other arms
      * @param layoutModes   transfer modes made only for the judge and the grid, on the first judgeImages images
      * @param judgeImages   images (first by id) the judge compares the transfers on, and label maps the
-     *                      ControlNet samples from pure noise (0: no noise samples)
+     *                      ControlNet samples from pure noise (0: every image, and no noise samples)
      */
     public record Plan(List<Long> seeds, List<Long> ablationSeeds, List<String> arms, List<String> layoutModes, boolean sourceOnly,
                        int judgeImages) {
@@ -159,9 +159,10 @@ public final class Zodi {
         for (String mode : s.plan().layoutModes()) {
             if (!transfers.containsKey(mode)) {
                 Path dir = s.out().resolve("judge").resolve("transfer-" + mode); // not OUT/transfer-MODE: an arm added later makes the full one there
-                System.out.println("ZoDi stage 1 for the judge: transfer (" + mode + ") of the first " + s.plan().judgeImages() + " images");
+                System.out.println("ZoDi stage 1 for the judge: transfer (" + mode + ") of "
+                        + (s.plan().judgeImages() > 0 ? "the first " + s.plan().judgeImages() + " images" : "every image"));
                 ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", mode), dir, seed0,
-                        Math.max(1, s.plan().judgeImages()), s.bad());
+                        s.plan().judgeImages(), s.bad()); // 0: every image, as the judge then reads them all
                 transfers.put(mode, dir);
             }
         }

@@ -24,6 +24,11 @@ public record UNet2DConditionConfig(
         @JsonProperty("conditioning_channels") Integer conditioningChannels,
         @JsonProperty("conditioning_embedding_out_channels") List<Integer> conditioningEmbeddingOutChannels) {
 
+    /** Latent pixels per bottleneck pixel along each side: 2^(levels − 1), diffusers' default_overall_up_factor. */
+    public int downsampling() {
+        return 1 << (blockOutChannels.size() - 1);
+    }
+
     /**
      * diffusers' UNet2DConditionModel.__init__ defaults (sample_size, None there, taken as 64), and
      * ControlNetModel's (conditioning_channels 3, embedding 16/32/96/256) when the file names that class.

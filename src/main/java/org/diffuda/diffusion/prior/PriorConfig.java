@@ -25,8 +25,7 @@ public record PriorConfig(int height, int width, int vaeIterations, int vaeBatch
     }
 
     public PriorConfig withUnetIterations(int n) {
-        return new PriorConfig(height, width, vaeIterations, vaeBatch, vaeLr, klWeight, unet.withIterations(n), captionDropout,
-                maxTokens, vae);
+        return Configs.with(this, "unet", unet.withIterations(n));
     }
 
     /**
@@ -34,7 +33,7 @@ public record PriorConfig(int height, int width, int vaeIterations, int vaeBatch
      * must pass the U-Net's own down-sampling too, so both sides must divide by the product.
      */
     public PriorConfig withSize(int height, int width, AutoencoderKLConfig vae) {
-        int unetDown = 1 << (UNet2DConditionConfig.small().blockOutChannels().size() - 1);
+        int unetDown = UNet2DConditionConfig.small().downsampling(); // the prior's U-Net (EmbeddedPrior builds it from small())
         int need = vae.downsampling() * unetDown;
         if (height % need != 0 || width % need != 0) {
             throw new DiffudaException("--height/--width: " + height + "x" + width + " must be divisible by " + need
@@ -44,6 +43,6 @@ public record PriorConfig(int height, int width, int vaeIterations, int vaeBatch
     }
 
     public PriorConfig withVaeIterations(int n) {
-        return new PriorConfig(height, width, n, vaeBatch, vaeLr, klWeight, unet, captionDropout, maxTokens, vae);
+        return Configs.with(this, "vaeIterations", n);
     }
 }

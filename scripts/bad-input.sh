@@ -110,6 +110,9 @@ check "--label-colors" "$o" transfer zodi --data "$sim" --target-condition night
 check "--target-condition" "$o" transfer zodi --data "$sim" --target-condition dusk --out "$o"
 check "nowhere" "$o" transfer zodi --data "$sim" --target-condition snow --controlnet "$work/nowhere" --out "$o"
 check "--generated" "$o" adapt zodi --data "$work/b" --source "$sim" --val "$sim" --generated "$work/gen" --out "$o"
+check "--arms" "$o" adapt zodi --data "$work/b" --source "$sim" --val "$sim" --arms zodi,everything --out "$o"
+rm -rf "$work/unlabelled"; mkdir -p "$work/unlabelled"; cp -r "$sim/images" "$work/unlabelled/"   # images without labels
+check "--source $work/unlabelled: has no labels" "$o" adapt zodi --data "$work/b" --source "$work/unlabelled" --val "$sim" --out "$o"
 check "--controlnet" "$o" generate unet-swap --labels "$sim" --controlnet "$work/nowhere" --out "$o"
 check "--unet" "$o" generate unet-swap --labels "$sim" --controlnet "$here/models/controlnet-real" --unet "$work/nowhere" --out "$o"
 check "--count" "$o" generate unet-swap --labels "$sim" --count 0 --out "$o"
@@ -126,6 +129,7 @@ check "--adversarial" "$o" adapt cicld --source "$sim" --target "$sim" --val "$s
 check "--test-condition" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --test-condition oracle --out "$o"
 check "--strength" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --strength 0.05 --out "$o"
 check "--source" "$o" adapt cicld --source "$work/nowhere" --target "$sim" --val "$sim" --out "$o"
+check "--source $work/unlabelled: has no labels" "$o" adapt cicld --source "$work/unlabelled" --target "$sim" --val "$sim" --out "$o"
 check "--runs" "$o" leaderboard --runs "$work/nowhere" --out "$o"
 # checkpoints
 check "$st" "$o" prior sample --model "$work/p-trunc" --prompt "a photo of a car" --out "$o/x.png"

@@ -4,7 +4,6 @@ import org.diffuda.data.BadInput;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
 import org.diffuda.uda.ClassStats;
-import org.diffuda.util.DiffudaException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,10 +32,7 @@ public final class RcsCommand implements Runnable {
 
         @Override
         public void run() {
-            Dataset d = Datasets.open(data, new BadInput(common.skipBad));
-            if (!d.labelled()) {
-                throw new DiffudaException("--data " + data + ": has no labels");
-            }
+            Dataset d = Datasets.openLabelled("--data", data, new BadInput(common.skipBad));
             ClassStats s = ClassStats.of(d);
             System.out.printf("%-15s %10s %10s %12s%n", "class", "pixels", "images", "P(class)");
             for (String[] r : s.table(temperature, minPixels)) {

@@ -53,6 +53,27 @@ public final class Datasets {
         };
     }
 
+    /**
+     * {@link #open(String, BadInput)} for a command-line option: an error names the option (once)
+     * before what is wrong with its value.
+     */
+    public static Dataset open(String option, String spec, BadInput bad) {
+        try {
+            return open(spec, bad);
+        } catch (DiffudaException e) {
+            throw new DiffudaException(e.getMessage().startsWith(option) ? e.getMessage() : option + " " + e.getMessage(), e);
+        }
+    }
+
+    /** {@link #open(String, String, BadInput)} for data a method learns its labels from: one without labels is refused. */
+    public static Dataset openLabelled(String option, String spec, BadInput bad) {
+        Dataset d = open(option, spec, bad);
+        if (!d.labelled()) {
+            throw new DiffudaException(option + " " + spec + ": has no labels (found no label folder)");
+        }
+        return d;
+    }
+
     /** What a run's config records of its data (so a resume on other data is refused): name and size of each. */
     public static java.util.List<String> describe(java.util.List<Dataset> data) {
         java.util.List<String> out = new java.util.ArrayList<>();

@@ -90,11 +90,7 @@ public final class SegRun {
         Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
         List<Dataset> data = new ArrayList<>();
         for (String t : s.train()) {
-            Dataset d = Datasets.open(t, s.bad());
-            if (!d.labelled()) {
-                throw new DiffudaException("--data " + t + ": has no labels (found no label folder)");
-            }
-            data.add(d);
+            data.add(Datasets.openLabelled("--data", t, s.bad()));
         }
         Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
         long t0 = System.nanoTime();

@@ -247,11 +247,7 @@ public final class SelfTraining {
             Checkpoint.resumePolicy(ckpt, s.resume(), s.out());
             List<Dataset> src = new ArrayList<>(), tgt = new ArrayList<>();
             for (String d : s.source()) {
-                Dataset ds = Datasets.open(d, s.bad());
-                if (!ds.labelled()) {
-                    throw new DiffudaException("--source " + d + ": has no labels (found no label folder)");
-                }
-                src.add(ds);
+                src.add(Datasets.openLabelled("--source", d, s.bad()));
             }
             for (String d : s.target()) {
                 tgt.add(Datasets.open(d, s.bad()));

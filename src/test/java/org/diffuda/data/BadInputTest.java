@@ -107,4 +107,23 @@ class BadInputTest {
         var e = assertThrows(org.diffuda.util.DiffudaException.class, () -> Datasets.open("kitti:/x", BadInput.strict()));
         assertTrue(e.getMessage().contains("unknown kind 'kitti'"));
     }
+
+    /** A method's data option: an unlabelled folder is refused by that option's name, and a broken one names option and file. */
+    @Test
+    void labelledDataIsCheckedByItsOption(@TempDir Path root) throws Exception {
+        Fixtures.rgb(root.resolve("u/images/a.png"), H, W, 1);
+        Path unlabelled = root.resolve("u");
+        var e = assertThrows(org.diffuda.util.DiffudaException.class,
+                () -> Datasets.openLabelled("--source", unlabelled.toString(), BadInput.strict()));
+        assertEquals("--source " + unlabelled + ": has no labels (found no label folder)", e.getMessage());
+        assertEquals(1, Datasets.open("--target", unlabelled.toString(), BadInput.strict()).size());
+        good(root.resolve("l"), "a.png");
+        assertEquals(1, Datasets.openLabelled("--source", root.resolve("l").toString(), BadInput.strict()).size());
+        Fixtures.rgb(root.resolve("l/images/b.png"), H, W, 1);
+        e = assertThrows(org.diffuda.util.DiffudaException.class,
+                () -> Datasets.openLabelled("--source", root.resolve("l").toString(), BadInput.strict()));
+        assertTrue(e.getMessage().startsWith("--source ") && e.getMessage().contains("labels/b.png"), e.getMessage());
+        e = assertThrows(org.diffuda.util.DiffudaException.class, () -> Datasets.open("--val", "kitti:/x", BadInput.strict()));
+        assertTrue(e.getMessage().startsWith("--val dataset 'kitti:/x'"), e.getMessage());
+    }
 }

@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.diffuda.data.BadInput;
-import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
+import org.diffuda.methods.Arms;
 import org.diffuda.methods.datum.Datum;
 import org.diffuda.report.Results;
 import org.diffuda.segmentation.EvalResult;
@@ -22,7 +22,6 @@ import org.diffuda.segmentation.models.SegModels;
 import org.diffuda.training.Checkpoint;
 import org.diffuda.uda.SelfTraining;
 import org.diffuda.uda.UdaConfig;
-import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
 import org.diffuda.util.Json;
 
@@ -89,29 +88,12 @@ public final class CicldAdaptation {
     /** Everything a table needs, checked before anything is written: the rows, the seeds, the three datasets. */
     public static void check(Spec s) {
         s.cicld().check();
-        if (s.seeds().isEmpty() || (s.ablationSeeds() != null && s.ablationSeeds().isEmpty())) {
-            throw new DiffudaException("--seeds: give at least one seed");
-        }
-        for (String a : s.arms()) {
-            if (!ARMS.containsKey(a)) {
-                throw new DiffudaException("--arms " + a + ": expected some of " + String.join(", ", ARMS.keySet()));
-            }
-        }
-        Dataset source = open("--source", s.source(), s.bad());
-        if (!source.labelled()) {
-            throw new DiffudaException("--source " + s.source() + ": has no labels");
-        }
-        open("--target", s.target(), s.bad());
+        Arms.seeds(s.seeds(), s.ablationSeeds());
+        Arms.check(s.arms(), ARMS.keySet());
+        Datasets.openLabelled("--source", s.source(), s.bad());
+        Datasets.open("--target", s.target(), s.bad());
         if (s.val() != null) {
-            open("--val", s.val(), s.bad());
-        }
-    }
-
-    private static Dataset open(String option, String path, BadInput bad) {
-        try {
-            return Datasets.open(path, bad);
-        } catch (DiffudaException e) {
-            throw new DiffudaException(e.getMessage().startsWith(option) ? e.getMessage() : option + " " + e.getMessage(), e);
+            Datasets.open("--val", s.val(), s.bad());
         }
     }
 

@@ -97,10 +97,7 @@ public final class SggPtl {
 
     private static Result locked(Spec s) {
         long t0 = System.nanoTime();
-        Dataset source = Datasets.open(s.source(), s.bad());
-        if (!source.labelled()) {
-            throw new DiffudaException("--source " + s.source() + ": has no labels (found no label folder)");
-        }
+        Dataset source = Datasets.openLabelled("--source", s.source(), s.bad());
         Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
         Path denoiserDir = s.denoiser() != null ? s.denoiser() : s.out().resolve("denoiser");
         if (!Files.isDirectory(denoiserDir.resolve("unet"))) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import org.diffuda.data.BadInput;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
+import org.diffuda.methods.Arms;
 import org.diffuda.data.ImageGrid;
 import org.diffuda.data.Png;
 import org.diffuda.data.Sample;
@@ -128,20 +129,11 @@ public final class UnetSwap {
 
     public static Map<String, Object> run(Spec s) {
         s.generation().check();
-        if (s.plan().seeds().isEmpty()) {
-            throw new DiffudaException("--seeds: give at least one seed");
-        }
-        for (String a : s.plan().arms()) {
-            if (!ARMS.containsKey(a)) {
-                throw new DiffudaException("--arms " + a + ": expected some of " + String.join(", ", ARMS.keySet()));
-            }
-        }
-        Dataset source = Datasets.open(s.source(), s.bad());
-        if (!source.labelled()) {
-            throw new DiffudaException("--source " + s.source() + ": has no labels");
-        }
-        Dataset target = Datasets.open(s.target(), s.bad());
-        Datasets.open(s.val(), s.bad());
+        Arms.seeds(s.plan().seeds());
+        Arms.check(s.plan().arms(), ARMS.keySet());
+        Dataset source = Datasets.openLabelled("--source", s.source(), s.bad());
+        Dataset target = Datasets.open("--target", s.target(), s.bad());
+        Datasets.open("--val", s.val(), s.bad());
         guard(s);
         long seed0 = s.plan().seeds().get(0);
         Path models = s.out().resolve("models");

@@ -16,6 +16,7 @@ import java.util.Map;
 import org.diffuda.data.BadInput;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
+import org.diffuda.methods.Arms;
 import org.diffuda.data.ImageGrid;
 import org.diffuda.data.Png;
 import org.diffuda.data.Sample;
@@ -118,18 +119,9 @@ public final class Zodi {
 
     public static Map<String, Object> run(Spec s) {
         s.transfer().check();
-        if (s.seeds().isEmpty()) {
-            throw new DiffudaException("--seeds: give at least one seed");
-        }
-        for (String a : s.plan().arms()) {
-            if (!ARMS.containsKey(a)) {
-                throw new DiffudaException("--arms " + a + ": expected some of " + String.join(", ", ARMS.keySet()));
-            }
-        }
-        Dataset source = Datasets.open(s.source(), s.bad());
-        if (!source.labelled()) {
-            throw new DiffudaException("--source " + s.source() + ": has no labels");
-        }
+        Arms.seeds(s.seeds());
+        Arms.check(s.plan().arms(), ARMS.keySet());
+        Dataset source = Datasets.openLabelled("--source", s.source(), s.bad());
         for (String mode : s.plan().layoutModes()) {
             s.transfer().with("mode", mode).check();
         }

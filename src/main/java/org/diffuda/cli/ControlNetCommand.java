@@ -51,6 +51,9 @@ public final class ControlNetCommand implements Runnable {
         String recipe;
         @Option(names = "--unet", description = "A U-Net folder (or pipeline) replacing the base's, frozen; the ControlNet is copied from it (U-Net swap's U_src).")
         String unet;
+        @Option(names = "--controlnet", description = "A trained ControlNet folder to start from instead of a copy of the U-Net's "
+                + "encoder (diffusers' --controlnet_model_name_or_path), e.g. to fine-tune it at another image size.")
+        String controlnet;
         @Option(names = "--rcs-temperature", converter = Ranges.Positive.class, defaultValue = "0.01",
                 description = "RCS temperature of --recipe unet-swap (default: ${DEFAULT-VALUE}).")
         double rcsTemperature;
@@ -76,8 +79,8 @@ public final class ControlNetCommand implements Runnable {
             Sizes.positive(batch, "--batch");
             Sizes.learningRate(lr);
             ControlNetTraining.Recipe r = switch (recipe) {
-                case "plain" -> new ControlNetTraining.Recipe(false, false, null, rcsMinPixels, unet);
-                case "unet-swap" -> new ControlNetTraining.Recipe(true, true, rcsTemperature, rcsMinPixels, unet);
+                case "plain" -> new ControlNetTraining.Recipe(false, false, null, rcsMinPixels, unet, controlnet);
+                case "unet-swap" -> new ControlNetTraining.Recipe(true, true, rcsTemperature, rcsMinPixels, unet, controlnet);
                 default -> throw new DiffudaException("--recipe " + recipe + ": expected plain or unet-swap");
             };
             String cond = org.diffuda.diffusion.pipelines.LayoutCondition.check(condition != null ? condition

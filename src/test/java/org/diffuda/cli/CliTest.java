@@ -146,6 +146,23 @@ class CliTest {
             float zeroConv = org.diffuda.nn.ParamNames.of(loaded).get("controlnet_mid_block.weight").getArray().abs().sum().getFloat();
             assertTrue(zeroConv > 0, "training moved the zero convolution");
         }
+        // --controlnet: start from a trained ControlNet instead of the U-Net copy (its zero convolutions are not zero)
+        Run more = run("controlnet", "train", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--controlnet", tmp.resolve("cn/controlnet").toString(), "--lr", "1e-9", "--iters", "1", "--batch", "2",
+                "--out", tmp.resolve("cn2").toString());
+        assertEquals(0, more.code(), more.err());
+        try (ai.djl.ndarray.NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
+            var start = org.diffuda.nn.ParamNames.of(org.diffuda.diffusion.io.PipelineFolder.loadControlNet(tmp.resolve("cn/controlnet"), m));
+            var after = org.diffuda.nn.ParamNames.of(org.diffuda.diffusion.io.PipelineFolder.loadControlNet(tmp.resolve("cn2/controlnet"), m));
+            assertTrue(after.get("controlnet_mid_block.weight").getArray().allClose(start.get("controlnet_mid_block.weight").getArray(),
+                    0, 1e-6, false), "continued from the given ControlNet's weights");
+        }
+        Run misfit = run("controlnet", "train", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--controlnet", tmp.resolve("cn/controlnet").toString(), "--label-input", "onehot", "--iters", "1", "--batch", "2",
+                "--out", tmp.resolve("cn3").toString());
+        assertEquals(2, misfit.code());
+        assertTrue(misfit.err().contains("--controlnet") && misfit.err().strip().lines().count() == 1, misfit.err());
+        assertFalse(Files.exists(tmp.resolve("cn3/controlnet")), "nothing written");
         Run ft = run("finetune", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
                 "--prompt", "driving at night", "--iters", "2", "--batch", "2", "--out", tmp.resolve("ft").toString());
         assertEquals(0, ft.code(), ft.err());

@@ -61,9 +61,17 @@ public final class ControlNetTraining {
      * @param rcsMinPixels     pixels of a class an image needs to be drawn for it, at 512×512
      * @param unet             a U-Net folder that replaces the pipeline's, frozen, and from which
      *                         the ControlNet is copied (U-Net swap's U_src); null: the pipeline's
+     * @param controlnet       a trained ControlNet folder to start from instead of the U-Net copy
+     *                         (diffusers' {@code --controlnet_model_name_or_path}), e.g. to fine-tune
+     *                         one at another image size; null: copy the U-Net's encoder
      */
-    public record Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet) {
+    public record Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet,
+                         String controlnet) {
         public static final Recipe PLAIN = new Recipe(false, false, null, 3000, null);
+
+        public Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet) {
+            this(classNamePrompts, crops, rcsTemperature, rcsMinPixels, unet, null);
+        }
 
         /** The U-Net swap thesis: class-name prompts, RCS crops (T 0.01, 3000 px) around a pixel of the class. */
         public static Recipe unetSwap(String unet) {
@@ -106,8 +114,13 @@ public final class ControlNetTraining {
                         + down + "×");
             }
             UNet2DConditionConfig cc = p.unet().config().asControlNet(LayoutCondition.channels(c.condition()), emb);
-            ControlNetModel cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));
-            cn.copyFrom(p.unet());
+            ControlNetModel cn;
+            if (r.controlnet() == null) {
+                cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));
+                cn.copyFrom(p.unet());
+            } else {
+                cn = startFrom(Path.of(r.controlnet()), cc, c.condition(), variant, m);
+            }
             int[] size = TextToImage.imageSize(p);
             NDArray context = r.classNamePrompts() || captions != null ? null
                     : p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
@@ -168,6 +181,23 @@ public final class ControlNetTraining {
                     tmp -> PipelineFolder.writeComponent(tmp, cc, cn, PipelineFolder.DIFFUSERS_WEIGHTS, false));
             return out.resolve("controlnet");
         }
+    }
+
+    /**
+     * The ControlNet in {@code dir}, checked to fit the U-Net and the label input this run trains it
+     * for: its config must be {@code expected}'s but for the sample size (a size hint, not
+     * architecture; the run saves {@code expected}'s).
+     */
+    static ControlNetModel startFrom(Path dir, UNet2DConditionConfig expected, String condition, String variant, NDManager m) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new DiffudaException("--controlnet " + dir + ": no config.json (expected a ControlNet folder, diffusers layout)");
+        }
+        UNet2DConditionConfig own = PipelineFolder.config(dir, UNet2DConditionConfig.class);
+        if (!org.diffuda.util.Configs.with(own, "sample_size", expected.sampleSize()).equals(expected)) {
+            throw new DiffudaException("--controlnet " + dir + ": its architecture does not fit this U-Net and --label-input "
+                    + condition + " (a ControlNet continues only where it was made for the same U-Net and label input)");
+        }
+        return PipelineFolder.loadControlNet(dir, m, variant);
     }
 
     /** Each example's caption: its own text, else its class names (class-name recipe), else the fixed prompt. */

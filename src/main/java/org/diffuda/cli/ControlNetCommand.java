@@ -51,6 +51,8 @@ public final class ControlNetCommand implements Runnable {
         String recipe;
         @Option(names = "--unet", description = "A U-Net folder (or pipeline) replacing the base's, frozen; the ControlNet is copied from it (U-Net swap's U_src).")
         String unet;
+        @picocli.CommandLine.Mixin
+        TrainSizeOptions trainSize;
         @Option(names = "--controlnet", description = "A trained ControlNet folder to start from instead of a copy of the U-Net's "
                 + "encoder (diffusers' --controlnet_model_name_or_path), e.g. to fine-tune it at another image size.")
         String controlnet;
@@ -101,7 +103,8 @@ public final class ControlNetCommand implements Runnable {
                     captions.putAll(own);
                 }
             }
-            Path cn = ControlNetTraining.train(pipeline, variant, ds, captions, out, new ControlNetTraining.Config(prompt, cond, null, t, r),
+            Path cn = ControlNetTraining.train(pipeline, variant, ds, captions, out, new ControlNetTraining.Config(prompt, cond, null, t, r,
+                            trainSize.size() == null ? null : java.util.List.of(trainSize.size()[0], trainSize.size()[1])),
                     common.seed, bad);
             CommonOptions.writeEffective(spec, out);
             System.out.printf("controlnet written to %s in %.1f s%n", cn, (System.nanoTime() - t0) / 1e9);

@@ -47,6 +47,8 @@ abstract class FinetuneBase implements Runnable {
     double lr;
     @Option(names = "--caption-dropout", converter = Ranges.Probability.class, defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
     double captionDropout;
+    @Mixin
+    TrainSizeOptions trainSize;
     @Option(names = "--out", defaultValue = "runs/finetune", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
     @Option(names = "--resume", description = "Continue the run checkpointed in --out.")
@@ -62,10 +64,10 @@ abstract class FinetuneBase implements Runnable {
         Sizes.positive(iters, "--iters");
         Sizes.positive(batch, "--batch");
         Sizes.learningRate(lr);
+        int[] size = trainSize.sizeOr(pipeline);
         Finetuning.Examples ex;
         Path dir = Path.of(data);
         if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
-            int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
             CaptionedImages c = CaptionedImages.load(dir, size[0], size[1]);
             List<int[]> sizes = new ArrayList<>();
             c.images().forEach(i -> sizes.add(new int[] {c.height(), c.width()}));
@@ -80,7 +82,6 @@ abstract class FinetuneBase implements Runnable {
                 samples.add(d.load(i));
             }
             if (crops > 0) {
-                int[] size = org.diffuda.diffusion.pipelines.TextToImage.imageSize(pipeline);
                 samples = org.diffuda.data.Transforms.fixedCrops(samples, size[0], size[1], crops, common.seed, "finetune crop");
             }
             ex = Finetuning.examples(samples, java.util.Collections.nCopies(samples.size(), prompt));
@@ -92,7 +93,7 @@ abstract class FinetuneBase implements Runnable {
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
                 "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
         long t0 = System.nanoTime();
-        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed, half);
+        Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed, half, trainSize.size());
         CommonOptions.writeEffective(spec, out);
         System.out.printf("fine-tuned pipeline written to %s in %.1f s%n", p, (System.nanoTime() - t0) / 1e9);
         done(p);

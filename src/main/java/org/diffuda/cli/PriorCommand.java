@@ -91,32 +91,27 @@ public final class PriorCommand implements Runnable {
         int iters;
         @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
         double lr;
-        @Option(names = "--height", converter = Ranges.Count.class,
-                description = "Image height to train at (default: the pipeline's; the VAE is convolutional, e.g. twice it for --at-source-size transfers).")
-        Integer height;
-        @Option(names = "--width", converter = Ranges.Count.class, description = "Image width (default: the pipeline's).")
-        Integer width;
+        @Mixin
+        TrainSizeOptions trainSize;
         @Option(names = "--resume", description = "Continue the fine-tune checkpointed beside --out (OUT.work).")
         boolean resume;
 
         @Override
         public void run() {
-            if ((height == null) != (width == null)) {
-                throw new org.diffuda.util.DiffudaException("--height and --width go together");
-            }
+            int[] size = trainSize.size();
             org.diffuda.training.Checkpoint.resumePolicy(EmbeddedPrior.workDir(out).resolve("vae-decoder"), resume, out);
             long t0 = System.nanoTime();
-            double before = mse(model);
-            EmbeddedPrior.finetuneDecoder(model, data, out, height == null ? null : new int[] {height, width}, iters, lr, common.seed);
-            double after = mse(out);
+            double before = mse(model, size);
+            EmbeddedPrior.finetuneDecoder(model, data, out, size, iters, lr, common.seed);
+            double after = mse(out, size);
             System.out.printf("pipeline written to %s in %.1f s; reconstruction MSE on the corpus' first 256 images "
                     + "(pixels in [0, 1], at the training size): %.5f -> %.5f%n", out, (System.nanoTime() - t0) / 1e9, before, after);
         }
 
-        private double mse(Path pipeline) {
+        private double mse(Path pipeline, int[] at) {
             try (NDManager m = Engines.engine().newBaseManager()) {
                 PipelineFolder.StableDiffusion p = PipelineFolder.load(pipeline, m);
-                int[] size = height == null ? TextToImage.imageSize(p) : new int[] {height, width};
+                int[] size = at == null ? TextToImage.imageSize(p) : at;
                 var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, size[0], size[1]);
                 return EmbeddedPrior.reconstructionMse(p.vae(), corpus.images().subList(0, Math.min(256, corpus.size())),
                         size[0], size[1], m);

@@ -149,8 +149,19 @@ class CliTest {
         // --controlnet: start from a trained ControlNet instead of the U-Net copy (its zero convolutions are not zero)
         Run more = run("controlnet", "train", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
                 "--controlnet", tmp.resolve("cn/controlnet").toString(), "--lr", "1e-9", "--iters", "1", "--batch", "2",
-                "--out", tmp.resolve("cn2").toString());
+                "--height", "16", "--width", "32", "--out", tmp.resolve("cn2").toString());
         assertEquals(0, more.code(), more.err());
+        JsonNode plainRun = Json.MAPPER.readTree(tmp.resolve("cn/checkpoint/config.json").toFile());
+        assertFalse(plainRun.get("recipe").has("size") || plainRun.get("recipe").get("recipe").has("controlnet"),
+                "options left at their defaults stay out of the run config (older checkpoints still resume): " + plainRun);
+        JsonNode moreRun = Json.MAPPER.readTree(tmp.resolve("cn2/checkpoint/config.json").toFile());
+        assertEquals("[16,32]", moreRun.get("recipe").get("size").toString(), "trained at twice the pipeline's 8x16");
+        assertEquals(4, Json.MAPPER.readTree(tmp.resolve("cn2/controlnet/config.json").toFile()).get("sample_size").asInt(),
+                "the written config keeps the U-Net's sample size");
+        Run odd = run("controlnet", "train", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--iters", "1", "--height", "12", "--width", "32", "--out", tmp.resolve("cn4").toString());
+        assertEquals(2, odd.code());
+        assertTrue(odd.err().contains("--height 12 --width 32: each must be a multiple of 8"), odd.err());
         try (ai.djl.ndarray.NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
             var start = org.diffuda.nn.ParamNames.of(org.diffuda.diffusion.io.PipelineFolder.loadControlNet(tmp.resolve("cn/controlnet"), m));
             var after = org.diffuda.nn.ParamNames.of(org.diffuda.diffusion.io.PipelineFolder.loadControlNet(tmp.resolve("cn2/controlnet"), m));
@@ -166,6 +177,13 @@ class CliTest {
         Run ft = run("finetune", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
                 "--prompt", "driving at night", "--iters", "2", "--batch", "2", "--out", tmp.resolve("ft").toString());
         assertEquals(0, ft.code(), ft.err());
+        assertFalse(Json.MAPPER.readTree(tmp.resolve("ft/checkpoint/config.json").toFile()).has("size"));
+        Run ftAt = run("finetune", "unet", "--pipeline", tmp.resolve("sd").toString(), "--data", tmp.resolve("b/real/train").toString(),
+                "--prompt", "driving at night", "--iters", "1", "--batch", "2", "--height", "16", "--width", "32",
+                "--out", tmp.resolve("ft2").toString());
+        assertEquals(0, ftAt.code(), ftAt.err());
+        assertEquals("[16,32]", Json.MAPPER.readTree(tmp.resolve("ft2/checkpoint/config.json").toFile()).get("size").toString());
+        assertEquals(4, Json.MAPPER.readTree(tmp.resolve("ft2/unet/config.json").toFile()).get("sample_size").asInt());
         for (String f : List.of("model_index.json", "unet/diffusion_pytorch_model.safetensors", "text_encoder/model.safetensors",
                 "scheduler/scheduler_config.json")) {
             assertTrue(Files.isRegularFile(tmp.resolve("ft/pipeline").resolve(f)), f);

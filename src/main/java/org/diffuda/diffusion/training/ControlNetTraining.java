@@ -2,6 +2,7 @@ package org.diffuda.diffusion.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,10 +43,19 @@ public final class ControlNetTraining {
      * @param condition a {@link LayoutCondition} mode: cityscapes-colors (or colour), ade20k-colors, onehot
      * @param embedding the condition embedding's channels; its length − 1 halvings must equal the
      *                  VAE's down-sampling (null: 16, 32, 96, 256 cut to fit, diffusers' default)
+     * @param size      [height, width] to train at (diffusers' {@code --resolution}), or null for the
+     *                  pipeline's own size; the written config keeps the U-Net's sample size (this and
+     *                  {@link Recipe#controlnet} are left out of a run's config when null, so runs
+     *                  checkpointed before they existed still resume)
      */
-    public record Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train, Recipe recipe) {
+    public record Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train, Recipe recipe,
+                         @JsonInclude(JsonInclude.Include.NON_NULL) List<Integer> size) {
         public Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train) {
             this(prompt, condition, embedding, train, Recipe.PLAIN);
+        }
+
+        public Config(String prompt, String condition, List<Integer> embedding, DiffusionTrainConfig train, Recipe recipe) {
+            this(prompt, condition, embedding, train, recipe, null);
         }
     }
 
@@ -66,7 +76,7 @@ public final class ControlNetTraining {
      *                         one at another image size; null: copy the U-Net's encoder
      */
     public record Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet,
-                         String controlnet) {
+                         @JsonInclude(JsonInclude.Include.NON_NULL) String controlnet) {
         public static final Recipe PLAIN = new Recipe(false, false, null, 3000, null);
 
         public Recipe(boolean classNamePrompts, boolean crops, Double rcsTemperature, int rcsMinPixels, String unet) {
@@ -121,7 +131,7 @@ public final class ControlNetTraining {
             } else {
                 cn = startFrom(Path.of(r.controlnet()), cc, c.condition(), variant, m);
             }
-            int[] size = TextToImage.imageSize(p);
+            int[] size = c.size() != null ? new int[] {c.size().get(0), c.size().get(1)} : TextToImage.imageSize(p);
             NDArray context = r.classNamePrompts() || captions != null ? null
                     : p.textEncoder().encode(m, p.tokenizer().encode(List.of(c.prompt())), false);
             Loader.Sampler sampler = r.rcsTemperature() == null ? Loader.epochSampler(data, seed)

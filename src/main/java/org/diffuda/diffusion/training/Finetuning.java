@@ -39,9 +39,18 @@ public final class Finetuning {
     /** @param half write the pipeline's weights in float16 (as the shipped prior) */
     public static Path train(Path pipelineDir, String variant, Examples data, Path out, DiffusionTrainConfig c,
                              boolean trainTextEncoder, long seed, boolean half) {
+        return train(pipelineDir, variant, data, out, c, trainTextEncoder, seed, half, null);
+    }
+
+    /**
+     * @param at {height, width} to train at (diffusers' {@code --resolution}), or null for the
+     *           pipeline's own size; the written configs keep the base's sample sizes
+     */
+    public static Path train(Path pipelineDir, String variant, Examples data, Path out, DiffusionTrainConfig c,
+                             boolean trainTextEncoder, long seed, boolean half, int[] at) {
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
-            int[] size = TextToImage.imageSize(p);
+            int[] size = at != null ? at : TextToImage.imageSize(p);
             int n = data.images().size();
             List<float[]> images = new ArrayList<>();
             List<int[]> tokens = new ArrayList<>();
@@ -57,6 +66,9 @@ public final class Finetuning {
             config.put("train", c);
             config.put("train_text_encoder", trainTextEncoder);
             config.put("images", n);
+            if (at != null) {
+                config.put("size", List.of(at[0], at[1]));
+            }
             config.put("seed", seed);
             TrainingData td = TrainingData.latents(ml.latents(), ml.shape(), ml.tokens(), p.tokenizer().encode(""), c.batchSize(),
                     c.condDropout(), seed);

@@ -76,15 +76,17 @@ public final class PriorCommand implements Runnable {
     }
 
     @Command(name = "finetune-decoder", mixinStandardHelpOptions = true,
-            description = "Fine-tune a pipeline's VAE decoder on the corpus, encoder frozen (the latent space, and so its "
+            description = "Fine-tune a pipeline's VAE decoder on images (the corpus by default), encoder frozen (the latent space, and so its "
                     + "U-Net and ControlNets, stay valid); save the pipeline with the new VAE.")
     public static final class FinetuneDecoder implements Runnable {
         @Mixin
         CommonOptions common;
         @Option(names = "--model", defaultValue = "models/prior", description = "Pipeline folder (default: ${DEFAULT-VALUE}).")
         Path model;
-        @Option(names = "--data", defaultValue = "runs/bench-data/prior", description = "Captioned corpus (default: ${DEFAULT-VALUE}).")
-        Path data;
+        @Option(names = "--data", split = ",", defaultValue = "runs/bench-data/prior",
+                description = "Images to train on, comma-separated: captioned folders or datasets (labels unused), e.g. the corpus and "
+                        + "the source domain's images (default: ${DEFAULT-VALUE}).")
+        List<String> data;
         @Option(names = "--out", required = true, description = "Pipeline folder to write.")
         Path out;
         @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "1000")
@@ -102,9 +104,9 @@ public final class PriorCommand implements Runnable {
             org.diffuda.training.Checkpoint.resumePolicy(EmbeddedPrior.workDir(out).resolve("vae-decoder"), resume, out);
             long t0 = System.nanoTime();
             double before = mse(model, size);
-            EmbeddedPrior.finetuneDecoder(model, data, out, size, iters, lr, common.seed);
+            EmbeddedPrior.finetuneDecoder(model, data, out, size, iters, lr, common.seed, new org.diffuda.data.BadInput(common.skipBad));
             double after = mse(out, size);
-            System.out.printf("pipeline written to %s in %.1f s; reconstruction MSE on the corpus' first 256 images "
+            System.out.printf("pipeline written to %s in %.1f s; reconstruction MSE on the first 256 images of --data "
                     + "(pixels in [0, 1], at the training size): %.5f -> %.5f%n", out, (System.nanoTime() - t0) / 1e9, before, after);
         }
 
@@ -112,7 +114,8 @@ public final class PriorCommand implements Runnable {
             try (NDManager m = Engines.engine().newBaseManager()) {
                 PipelineFolder.StableDiffusion p = PipelineFolder.load(pipeline, m);
                 int[] size = at == null ? TextToImage.imageSize(p) : at;
-                var corpus = org.diffuda.diffusion.prior.CaptionedImages.load(data, size[0], size[1]);
+                var corpus = org.diffuda.diffusion.prior.CaptionedImages.loadAll(data, size[0], size[1],
+                        new org.diffuda.data.BadInput(common.skipBad));
                 return EmbeddedPrior.reconstructionMse(p.vae(), corpus.images().subList(0, Math.min(256, corpus.size())),
                         size[0], size[1], m);
             }

@@ -58,4 +58,24 @@ class PriorDecoderTest {
             assertFalse(Double.isNaN(e1));
         }
     }
+
+    /** A decoder can learn the source domain's images beside the corpus: several sources, in order, each at the training size. */
+    @Test
+    void imagesComeFromCaptionedFoldersAndDatasetsInOrder(@TempDir Path tmp) {
+        Progress.setQuiet(true);
+        Benchmark.make(tmp.resolve("b"), BenchmarkConfig.tiny());
+        CaptionedImages corpus = CaptionedImages.load(tmp.resolve("b/prior"), 8, 16);
+        org.diffuda.data.Dataset real = org.diffuda.data.Datasets.open(tmp.resolve("b/real/train").toString(), new org.diffuda.data.BadInput(false));
+        CaptionedImages both = CaptionedImages.loadAll(java.util.List.of(tmp.resolve("b/prior").toString(), tmp.resolve("b/real/train").toString()),
+                8, 16, new org.diffuda.data.BadInput(false));
+        assertTrue(both.size() == corpus.size() + real.size(), both.size() + " images");
+        assertArrayEquals(corpus.images().get(0), both.images().get(0));
+        org.diffuda.data.Sample first = real.load(0);
+        assertArrayEquals(org.diffuda.data.Transforms.bilinear(first.image(), first.height(), first.width(), 8, 16),
+                both.images().get(corpus.size()), "the dataset's images follow the corpus', resized like it");
+        assertTrue(both.captions().get(corpus.size()).isEmpty());
+        org.diffuda.util.DiffudaException e = org.junit.jupiter.api.Assertions.assertThrows(org.diffuda.util.DiffudaException.class,
+                () -> CaptionedImages.loadAll(java.util.List.of(tmp.resolve("nowhere").toString()), 8, 16, new org.diffuda.data.BadInput(false)));
+        assertTrue(e.getMessage().startsWith("--data ") && e.getMessage().contains("nowhere"), e.getMessage());
+    }
 }

@@ -36,6 +36,39 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
         return new CaptionedImages(imgs, caps, styles, objects, h, w);
     }
 
+    /**
+     * The images of several sources, in order, at one size: a folder with {@code metadata.jsonl}
+     * with its captions, anything else as a dataset ({@link org.diffuda.data.Datasets#open}; labels
+     * ignored) whose images are captioned "". For what learns from pixels alone (an autoencoder).
+     */
+    public static CaptionedImages loadAll(List<String> sources, int h, int w, org.diffuda.data.BadInput bad) {
+        List<float[]> imgs = new ArrayList<>();
+        List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
+        for (String src : sources) {
+            Path dir = Path.of(src);
+            if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
+                CaptionedImages c = load(dir, h, w);
+                imgs.addAll(c.images());
+                caps.addAll(c.captions());
+                styles.addAll(c.styles());
+                objects.addAll(c.objects());
+                continue;
+            }
+            org.diffuda.data.Dataset d = org.diffuda.data.Datasets.open("--data", src, bad);
+            for (int i = 0; i < d.size(); i++) {
+                org.diffuda.data.Sample x = d.load(i);
+                imgs.add(x.height() == h && x.width() == w ? x.image() : Transforms.bilinear(x.image(), x.height(), x.width(), h, w));
+                caps.add("");
+                styles.add(null);
+                objects.add(null);
+            }
+        }
+        if (imgs.isEmpty()) {
+            throw new DataException(Path.of(sources.get(0)), "no images");
+        }
+        return new CaptionedImages(imgs, caps, styles, objects, h, w);
+    }
+
     /** The lines of {@code dir/metadata.jsonl}, each checked to hold file_name and text; null when there is none. */
     private static List<JsonNode> metadata(Path dir) {
         Path meta = dir.resolve("metadata.jsonl");

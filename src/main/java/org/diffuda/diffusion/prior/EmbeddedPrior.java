@@ -124,11 +124,16 @@ public final class EmbeddedPrior {
      * {@code OUT.work/vae-decoder} and resumes.
      */
     public static Path finetuneDecoder(Path model, Path corpus, Path out, int iterations, double lr, long seed) {
-        return finetuneDecoder(model, corpus, out, null, iterations, lr, seed);
+        return finetuneDecoder(model, List.of(corpus.toString()), out, null, iterations, lr, seed, new org.diffuda.data.BadInput(false));
     }
 
-    /** As above, on corpus images of {@code size} = {height, width} (null: the pipeline's own image size). */
-    public static Path finetuneDecoder(Path model, Path corpus, Path out, int[] size, int iterations, double lr, long seed) {
+    /**
+     * As above, on the images of {@code data} ({@link CaptionedImages#loadAll}: captioned folders or
+     * datasets, e.g. the corpus and a source domain's images) at {@code size} = {height, width}
+     * (null: the pipeline's own image size).
+     */
+    public static Path finetuneDecoder(Path model, List<String> data, Path out, int[] size, int iterations, double lr, long seed,
+                                       org.diffuda.data.BadInput bad) {
         Path work = workDir(out);
         try (org.diffuda.util.RunLock lock = org.diffuda.util.RunLock.acquire(work, "--out " + out + ": work folder");
                 NDManager m = Engines.engine().newBaseManager()) {
@@ -138,8 +143,8 @@ public final class EmbeddedPrior {
             }
             PriorConfig c = Configs.with(PriorConfig.small(), "height", size[0], "width", size[1], "vaeIterations", iterations,
                     "vaeLr", lr, "klWeight", 0, "vae", p.vae().config());
-            CaptionedImages data = CaptionedImages.load(corpus, c.height(), c.width());
-            fitVae(p.vae(), true, "vae decoder finetune", data, work.resolve("vae-decoder"), iterations, c.vaeBatch(), lr, 0, c,
+            CaptionedImages images = CaptionedImages.loadAll(data, c.height(), c.width(), bad);
+            fitVae(p.vae(), true, "vae decoder finetune", images, work.resolve("vae-decoder"), iterations, c.vaeBatch(), lr, 0, c,
                     seed);
             PipelineFolder.save(out, p, true);
             return out;
@@ -184,6 +189,7 @@ public final class EmbeddedPrior {
         config.put("seed", seed);
         if (decoderOnly) {
             config.put("decoder_only", true);
+            config.put("images", data.size()); // a resume on other --data is refused
         }
         new Trainer(name, iterations, seed)
                 .module("", vae, null)

@@ -113,6 +113,13 @@ public final class ControlNetTraining {
         if (r.unet() != null && PipelineFolder.unetDir(Path.of(r.unet())) == null) {
             throw new DiffudaException("--unet " + r.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
         }
+        if (r.controlnet() != null) { // before anything is written
+            UNet2DConditionConfig uc = PipelineFolder.config(r.unet() != null ? PipelineFolder.unetDir(Path.of(r.unet()))
+                    : pipelineDir.resolve("unet"), UNet2DConditionConfig.class);
+            int down = PipelineFolder.config(pipelineDir.resolve("vae"), org.diffuda.diffusion.models.AutoencoderKLConfig.class).downsampling();
+            checkStart(Path.of(r.controlnet()), uc.asControlNet(LayoutCondition.channels(c.condition()),
+                    c.embedding() != null ? c.embedding() : defaultEmbedding(down)), c.condition());
+        }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion base = PipelineFolder.load(pipelineDir, m, variant);
             PipelineFolder.StableDiffusion p = r.unet() == null ? base
@@ -129,7 +136,7 @@ public final class ControlNetTraining {
                 cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));
                 cn.copyFrom(p.unet());
             } else {
-                cn = startFrom(Path.of(r.controlnet()), cc, c.condition(), variant, m);
+                cn = PipelineFolder.loadControlNet(Path.of(r.controlnet()), m, variant);
             }
             int[] size = c.size() != null ? new int[] {c.size().get(0), c.size().get(1)} : TextToImage.imageSize(p);
             NDArray context = r.classNamePrompts() || captions != null ? null
@@ -194,11 +201,11 @@ public final class ControlNetTraining {
     }
 
     /**
-     * The ControlNet in {@code dir}, checked to fit the U-Net and the label input this run trains it
-     * for: its config must be {@code expected}'s but for the sample size (a size hint, not
+     * Refuses a ControlNet folder that does not fit the U-Net and the label input this run trains
+     * it for: its config must be {@code expected}'s but for the sample size (a size hint, not
      * architecture; the run saves {@code expected}'s).
      */
-    static ControlNetModel startFrom(Path dir, UNet2DConditionConfig expected, String condition, String variant, NDManager m) {
+    static void checkStart(Path dir, UNet2DConditionConfig expected, String condition) {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
             throw new DiffudaException("--controlnet " + dir + ": no config.json (expected a ControlNet folder, diffusers layout)");
         }
@@ -207,7 +214,6 @@ public final class ControlNetTraining {
             throw new DiffudaException("--controlnet " + dir + ": its architecture does not fit this U-Net and --label-input "
                     + condition + " (a ControlNet continues only where it was made for the same U-Net and label input)");
         }
-        return PipelineFolder.loadControlNet(dir, m, variant);
     }
 
     /** Each example's caption: its own text, else its class names (class-name recipe), else the fixed prompt. */

@@ -103,21 +103,27 @@ public final class PriorCommand implements Runnable {
             int[] size = trainSize.size();
             org.diffuda.training.Checkpoint.resumePolicy(EmbeddedPrior.workDir(out).resolve("vae-decoder"), resume, out);
             long t0 = System.nanoTime();
-            double before = mse(model, size);
+            List<float[]> probe = probe(size); // the images both MSEs are measured on, read once
+            double before = mse(model, probe, size);
             EmbeddedPrior.finetuneDecoder(model, data, out, size, iters, lr, common.seed, new org.diffuda.data.BadInput(common.skipBad));
-            double after = mse(out, size);
+            double after = mse(out, probe, size);
             System.out.printf("pipeline written to %s in %.1f s; reconstruction MSE on the first 256 images of --data "
                     + "(pixels in [0, 1], at the training size): %.5f -> %.5f%n", out, (System.nanoTime() - t0) / 1e9, before, after);
         }
 
-        private double mse(Path pipeline, int[] at) {
+        /** The first 256 images of --data at the training size (null: the pipeline's). */
+        private List<float[]> probe(int[] at) {
+            int[] size = at == null ? TextToImage.imageSize(model) : at;
+            var images = org.diffuda.diffusion.prior.CaptionedImages.loadAll(data, size[0], size[1],
+                    new org.diffuda.data.BadInput(common.skipBad));
+            return images.images().subList(0, Math.min(256, images.size()));
+        }
+
+        private double mse(Path pipeline, List<float[]> images, int[] at) {
             try (NDManager m = Engines.engine().newBaseManager()) {
                 PipelineFolder.StableDiffusion p = PipelineFolder.load(pipeline, m);
                 int[] size = at == null ? TextToImage.imageSize(p) : at;
-                var corpus = org.diffuda.diffusion.prior.CaptionedImages.loadAll(data, size[0], size[1],
-                        new org.diffuda.data.BadInput(common.skipBad));
-                return EmbeddedPrior.reconstructionMse(p.vae(), corpus.images().subList(0, Math.min(256, corpus.size())),
-                        size[0], size[1], m);
+                return EmbeddedPrior.reconstructionMse(p.vae(), images, size[0], size[1], m);
             }
         }
     }

@@ -113,24 +113,23 @@ public final class ControlNetTraining {
         if (r.unet() != null && PipelineFolder.unetDir(Path.of(r.unet())) == null) {
             throw new DiffudaException("--unet " + r.unet() + ": no config.json (expected a U-Net folder or a pipeline with unet/)");
         }
-        if (r.controlnet() != null) { // before anything is written
-            UNet2DConditionConfig uc = PipelineFolder.config(r.unet() != null ? PipelineFolder.unetDir(Path.of(r.unet()))
-                    : pipelineDir.resolve("unet"), UNet2DConditionConfig.class);
-            int down = PipelineFolder.config(pipelineDir.resolve("vae"), org.diffuda.diffusion.models.AutoencoderKLConfig.class).downsampling();
-            checkStart(Path.of(r.controlnet()), uc.asControlNet(LayoutCondition.channels(c.condition()),
-                    c.embedding() != null ? c.embedding() : defaultEmbedding(down)), c.condition());
+        // the ControlNet's architecture from the configs alone, so a misfit is refused before anything is written
+        UNet2DConditionConfig uc = PipelineFolder.config(r.unet() != null ? PipelineFolder.unetDir(Path.of(r.unet()))
+                : pipelineDir.resolve("unet"), UNet2DConditionConfig.class);
+        int down = PipelineFolder.config(pipelineDir.resolve("vae"), org.diffuda.diffusion.models.AutoencoderKLConfig.class).downsampling();
+        List<Integer> emb = c.embedding() != null ? c.embedding() : defaultEmbedding(down);
+        if (1 << (emb.size() - 1) != down) {
+            throw new DiffudaException("--embedding " + emb + ": " + (emb.size() - 1) + " halvings, but the VAE down-samples "
+                    + down + "×");
+        }
+        UNet2DConditionConfig cc = uc.asControlNet(LayoutCondition.channels(c.condition()), emb);
+        if (r.controlnet() != null) {
+            checkStart(Path.of(r.controlnet()), cc, c.condition());
         }
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion base = PipelineFolder.load(pipelineDir, m, variant);
             PipelineFolder.StableDiffusion p = r.unet() == null ? base
                     : base.withUnet(PipelineFolder.loadUNet(Path.of(r.unet()), m, variant, base.unet().config()));
-            int down = LatentCodec.downsampling(p.vae());
-            List<Integer> emb = c.embedding() != null ? c.embedding() : defaultEmbedding(down);
-            if (1 << (emb.size() - 1) != down) {
-                throw new DiffudaException("--embedding " + emb + ": " + (emb.size() - 1) + " halvings, but the VAE down-samples "
-                        + down + "×");
-            }
-            UNet2DConditionConfig cc = p.unet().config().asControlNet(LayoutCondition.channels(c.condition()), emb);
             ControlNetModel cn;
             if (r.controlnet() == null) {
                 cn = new ControlNetModel(cc).init(m, Generator.of(seed, "init:controlnet"));

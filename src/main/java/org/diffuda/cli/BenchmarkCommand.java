@@ -27,19 +27,19 @@ public final class BenchmarkCommand implements Runnable {
         @Option(names = "--size", defaultValue = "64x128", description = "HxW of images (default: ${DEFAULT-VALUE}).")
         String size;
 
-        @Option(names = "--sim-train", converter = Ranges.NonNegative.class, defaultValue = "800")
+        @Option(names = "--sim-train", converter = Ranges.NonNegative.class, defaultValue = "800", description = "Labelled sim (source) images (default: ${DEFAULT-VALUE}).")
         int simTrain;
-        @Option(names = "--real-train", converter = Ranges.NonNegative.class, defaultValue = "800")
+        @Option(names = "--real-train", converter = Ranges.NonNegative.class, defaultValue = "800", description = "real/train images (labels written for the oracle only; default: ${DEFAULT-VALUE}).")
         int realTrain;
-        @Option(names = "--real-val", converter = Ranges.NonNegative.class, defaultValue = "200")
+        @Option(names = "--real-val", converter = Ranges.NonNegative.class, defaultValue = "200", description = "Labelled real/val images (default: ${DEFAULT-VALUE}).")
         int realVal;
-        @Option(names = "--condition-train", converter = Ranges.NonNegative.class, defaultValue = "200")
+        @Option(names = "--condition-train", converter = Ranges.NonNegative.class, defaultValue = "200", description = "Images of each real-<condition>/train split (night, fog, rain, snow; default: ${DEFAULT-VALUE}).")
         int conditionTrain;
-        @Option(names = "--condition-val", converter = Ranges.NonNegative.class, defaultValue = "100")
+        @Option(names = "--condition-val", converter = Ranges.NonNegative.class, defaultValue = "100", description = "Images of each real-<condition>/val split (default: ${DEFAULT-VALUE}).")
         int conditionVal;
-        @Option(names = "--prior-scenes", converter = Ranges.NonNegative.class, defaultValue = "1600")
+        @Option(names = "--prior-scenes", converter = Ranges.NonNegative.class, defaultValue = "1600", description = "Captioned scenes of the prior corpus, in its generic styles (default: ${DEFAULT-VALUE}).")
         int priorScenes;
-        @Option(names = "--prior-objects", converter = Ranges.NonNegative.class, defaultValue = "400")
+        @Option(names = "--prior-objects", converter = Ranges.NonNegative.class, defaultValue = "400", description = "Captioned object crops of the prior corpus (\"a photo of a car\"; default: ${DEFAULT-VALUE}).")
         int priorObjects;
 
         @picocli.CommandLine.Spec

@@ -96,17 +96,17 @@ public final class DiffusionCommand implements Runnable {
     public static final class Sample implements Runnable {
         @Mixin
         CommonOptions common;
-        @Option(names = "--model", defaultValue = "runs/ddpm")
+        @Option(names = "--model", defaultValue = "runs/ddpm", description = "Pixel DDPM folder, diffusers layout (default: ${DEFAULT-VALUE}).")
         Path model;
-        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "16")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "16", description = "Samples (default: ${DEFAULT-VALUE}).")
         int n;
-        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50", description = "Sampling steps (default: ${DEFAULT-VALUE}).")
         int steps;
         @Option(names = "--scheduler", defaultValue = "DDIMScheduler", description = "DDPMScheduler, DDIMScheduler or DPMSolverMultistepScheduler.")
         String scheduler;
-        @Option(names = "--size", defaultValue = "32x64")
+        @Option(names = "--size", defaultValue = "32x64", description = "HxW of the samples (default: ${DEFAULT-VALUE}).")
         String size;
-        @Option(names = "--out", defaultValue = "runs/ddpm/samples.png")
+        @Option(names = "--out", defaultValue = "runs/ddpm/samples.png", description = "PNG grid (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @Override
@@ -127,17 +127,17 @@ public final class DiffusionCommand implements Runnable {
     public static final class Judge implements Runnable {
         @Mixin
         CommonOptions common;
-        @Option(names = "--model", defaultValue = "runs/ddpm")
+        @Option(names = "--model", defaultValue = "runs/ddpm", description = "Pixel DDPM folder; judge.json, judge.html and the judged samples are written into it (default: ${DEFAULT-VALUE}).")
         Path model;
         @Option(names = "--data", defaultValue = "runs/bench-data", description = "Benchmark root.")
         Path data;
-        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "64")
+        @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "64", description = "DDIM samples judged (default: ${DEFAULT-VALUE}).")
         int n;
-        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "50", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300")
+        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300", description = "Training iterations of the sim-vs-real classifier (default: ${DEFAULT-VALUE}).")
         int classifierIters;
-        @Option(names = "--size", defaultValue = "32x64")
+        @Option(names = "--size", defaultValue = "32x64", description = "HxW of the samples and of the classifier's images (default: ${DEFAULT-VALUE}).")
         String size;
 
         @Override

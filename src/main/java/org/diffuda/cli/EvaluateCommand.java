@@ -31,9 +31,9 @@ public final class EvaluateCommand implements Runnable {
 
     @Option(names = "--eval-mode", defaultValue = "whole", description = "whole or slide.")
     String mode;
-    @Option(names = "--window", converter = Ranges.Count.class, defaultValue = "512")
+    @Option(names = "--window", converter = Ranges.Count.class, defaultValue = "512", description = "Slide mode: square window side in pixels, cut to the image (default: ${DEFAULT-VALUE}).")
     int window;
-    @Option(names = "--stride", converter = Ranges.Count.class, defaultValue = "256")
+    @Option(names = "--stride", converter = Ranges.Count.class, defaultValue = "256", description = "Slide mode: step between windows in pixels (default: ${DEFAULT-VALUE}).")
     int stride;
 
     @Override

@@ -89,7 +89,7 @@ public final class PriorCommand implements Runnable {
         List<String> data;
         @Option(names = "--out", required = true, description = "Pipeline folder to write.")
         Path out;
-        @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "1000")
+        @Option(names = "--iters", converter = Ranges.Count.class, defaultValue = "1000", description = "Decoder iterations (default: ${DEFAULT-VALUE}).")
         int iters;
         @Option(names = "--lr", converter = Ranges.Positive.class, defaultValue = "1e-4", description = "Learning rate (default: ${DEFAULT-VALUE}).")
         double lr;
@@ -140,13 +140,13 @@ public final class PriorCommand implements Runnable {
         List<String> prompts;
         @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "4", description = "Images per prompt.")
         int n;
-        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0")
+        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
         double guidance;
         @Option(names = "--negative-prompt", description = "Negative prompt for classifier-free guidance (default: the empty prompt).")
         List<String> negative;
-        @Option(names = "--out", defaultValue = "runs/prior-samples.png")
+        @Option(names = "--out", defaultValue = "runs/prior-samples.png", description = "PNG grid, one row per prompt (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @Override
@@ -177,7 +177,7 @@ public final class PriorCommand implements Runnable {
     public static final class Judge implements Runnable {
         @Mixin
         CommonOptions common;
-        @Option(names = "--model", defaultValue = "models/prior")
+        @Option(names = "--model", defaultValue = "models/prior", description = "Pipeline folder (default: ${DEFAULT-VALUE}).")
         Path model;
         @Option(names = "--variant", description = "Weights variant to load, e.g. fp16 (diffusion_pytorch_model.fp16.safetensors).")
         String variant;
@@ -185,13 +185,13 @@ public final class PriorCommand implements Runnable {
         Path data;
         @Option(names = "--n", converter = Ranges.Count.class, defaultValue = "24", description = "Samples per prompt.")
         int n;
-        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20")
+        @Option(names = "--steps", converter = Ranges.Count.class, defaultValue = "20", description = "DDIM steps (default: ${DEFAULT-VALUE}).")
         int steps;
-        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0")
+        @Option(names = "--guidance", converter = Ranges.NonNegativeReal.class, defaultValue = "4.0", description = "Classifier-free guidance scale (default: ${DEFAULT-VALUE}).")
         double guidance;
-        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300")
+        @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300", description = "Training iterations of the judging classifiers (default: ${DEFAULT-VALUE}).")
         int classifierIters;
-        @Option(names = "--out", defaultValue = "runs/prior-judge")
+        @Option(names = "--out", defaultValue = "runs/prior-judge", description = "Report folder: judge.json, sample grid, report.html (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @Override

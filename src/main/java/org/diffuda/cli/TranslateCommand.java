@@ -62,7 +62,7 @@ public final class TranslateCommand implements Runnable {
         String variance;
         @Option(names = "--size", defaultValue = "32x64", description = "Denoiser working size HxW (default: ${DEFAULT-VALUE}).")
         String size;
-        @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16")
+        @Option(names = "--batch", converter = Ranges.Count.class, defaultValue = "16", description = "Images translated together; each batch draws from its own generator, so another batch size gives other images (default: ${DEFAULT-VALUE}).")
         int batch;
         @Option(names = "--limit", converter = Ranges.NonNegative.class, defaultValue = "0", description = "Translate only the first N images (0: all).")
         int limit;

@@ -18,6 +18,24 @@ public final class Json {
 
     private Json() {}
 
+    /**
+     * A JSON object with its keys in the order given ({@code "k1", v1, "k2", v2, ...}). Use it,
+     * never {@code Map.of}, for anything written: {@code Map.of} iterates in an order salted per
+     * JVM, so the same run would write other bytes in another process.
+     */
+    public static java.util.Map<String, Object> object(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("keys and values come in pairs");
+        }
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            if (m.put((String) keysAndValues[i], keysAndValues[i + 1]) != null) {
+                throw new IllegalArgumentException("duplicate key " + keysAndValues[i]);
+            }
+        }
+        return m;
+    }
+
     public static String write(Object o) {
         try {
             return MAPPER.writeValueAsString(o);

@@ -88,7 +88,7 @@ public final class PixelDdpm {
             PipelineFolder.saveUNet2D(out.resolve("unet"), unet);
             Files.createDirectories(out.resolve("scheduler"));
             Json.writeFile(out.resolve("scheduler/scheduler_config.json"), sc);
-            Json.writeFile(out.resolve("model_index.json"), Map.of("_class_name", "DDPMPipeline", "_diffusers_version", "0.27.2",
+            Json.writeFile(out.resolve("model_index.json"), Json.object("_class_name", "DDPMPipeline", "_diffusers_version", "0.27.2",
                     "unet", List.of("diffusers", "UNet2DModel"), "scheduler", List.of("diffusers", sc.className())));
         } catch (java.io.IOException e) {
             throw new org.diffuda.util.DiffudaException(out + ": " + e.getMessage(), e);

@@ -156,7 +156,7 @@ public final class ClipTokenizer {
         cfg.put("do_lower_case", true);
         cfg.put("diffuda_added_tokens", added);
         Files.writeString(dir.resolve("tokenizer_config.json"), Json.write(cfg));
-        Files.writeString(dir.resolve("special_tokens_map.json"), Json.write(Map.of("bos_token", BOS, "eos_token", EOS,
+        Files.writeString(dir.resolve("special_tokens_map.json"), Json.write(Json.object("bos_token", BOS, "eos_token", EOS,
                 "unk_token", EOS, "pad_token", padToken)));
     }
 

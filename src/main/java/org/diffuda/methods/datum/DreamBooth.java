@@ -81,7 +81,7 @@ public final class DreamBooth {
                             + "); choose another --out");
                 }
             }
-            Json.writeFile(record, Map.of("config", config, "token_added", added));
+            Json.writeFile(record, Json.object("config", config, "token_added", added));
             DiffusionTrainConfig tc = new DiffusionTrainConfig(c.steps(), 1, h, w, c.lr(), c.weightDecay(), c.clipNorm(), 0.0, 0.0,
                     0, c.checkpointEvery());
             TrainingData data = TrainingData.randomCrops(p.vae(), img.image(), img.height(), img.width(), h, w,

@@ -170,7 +170,7 @@ public final class UnetSwap {
         m.put("source", s.source());
         m.put("target", s.target());
         m.put("val", s.val());
-        m.put("models", Map.of("unet_source", uSrc.toString(), "unet_target", uTgt.toString(), "controlnet", cn.toString()));
+        m.put("models", Json.object("unet_source", uSrc.toString(), "unet_target", uTgt.toString(), "controlnet", cn.toString()));
         m.put("generation", s.generation());
         m.put("seeds", s.plan().seeds());
         m.put("selection", "last checkpoint (no target labels)");

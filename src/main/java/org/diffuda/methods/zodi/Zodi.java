@@ -302,7 +302,7 @@ public final class Zodi {
                     }
                 }
             }
-            AtomicFiles.writeString(dir.resolve("done.json"), Json.write(Map.of("images", n, "controlnet", control, "prompt", c.fullPrompt())));
+            AtomicFiles.writeString(dir.resolve("done.json"), Json.write(Json.object("images", n, "controlnet", control, "prompt", c.fullPrompt())));
         } catch (java.io.IOException e) {
             throw new DiffudaException(dir + ": " + AtomicFiles.ioReason(e), e);
         }

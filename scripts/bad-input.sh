@@ -101,6 +101,7 @@ check "--prompt" "$o" personalize dreambooth --image "$sim/images/$first" --prom
 check "--classes" "$o" generate datum --model "$here/models/prior" --classes objects --out "$o"
 check "--recipe" "$o" adapt datum --recipe sd --out "$o"
 check "afile" "$o" adapt datum --data "$work/b" --target-image "$work/afile" --out "$o"
+check "prior/metadata.jsonl" "$o" adapt datum --data "$work/b" --out "$o"   # a corpus without the thing crops the judge needs: refused before DreamBooth
 # ZoDi
 mkdir -p "$work/gen/images" "$work/gen/labels"   # a transfer folder missing every image
 cp "$sim/images/$first" "$work/gen/images/" && cp "$sim/labels/$first" "$work/gen/labels/"

@@ -210,4 +210,21 @@ public class DatumTest {
         Files.writeString(tmp.resolve("x.txt"), "no");
         assertThrows(DiffudaException.class, () -> Datasets.open(tmp.resolve("x.txt").toString(), new BadInput(false)));
     }
+
+    @Test
+    void theJudgesCorpusIsCheckedFromItsCaptionsBeforeTheRun(@TempDir Path tmp) throws Exception {
+        Path corpus = Files.createDirectories(tmp.resolve("prior"));
+        StringBuilder meta = new StringBuilder("{\"file_name\": \"a.png\", \"text\": \"a photo of a car\", \"object\": \"car\"}\n");
+        Files.writeString(corpus.resolve("metadata.jsonl"), meta);
+        var e = assertThrows(org.diffuda.data.DataException.class, () -> org.diffuda.methods.datum.DatumJudge.checkCorpus(corpus));
+        assertTrue(e.getMessage().startsWith(corpus.resolve("metadata.jsonl") + ": no captioned images of traffic light, traffic sign, person"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains(" car,"), "what is there is not named missing");
+        for (int c : org.diffuda.data.Classes.THINGS) {
+            String name = org.diffuda.data.Classes.NAMES[c];
+            meta.append("{\"file_name\": \"x.png\", \"text\": \"a photo of a ").append(name).append("\", \"object\": \"").append(name).append("\"}\n");
+        }
+        Files.writeString(corpus.resolve("metadata.jsonl"), meta);
+        org.diffuda.methods.datum.DatumJudge.checkCorpus(corpus); // no image file is read: x.png does not exist
+    }
 }

@@ -37,6 +37,30 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
     }
 
     /**
+     * Refuses, from the captions alone (no image is read), a folder that lacks captioned images of
+     * one of {@code objects} (its metadata's "object" field): what a classifier of those objects
+     * needs, checked before a long run rather than at its end. {@code what} names the option that
+     * asked for it.
+     */
+    public static void requireObjects(Path dir, List<String> objects, String what) {
+        List<JsonNode> lines = metadata(dir);
+        if (lines == null) {
+            throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
+        }
+        java.util.Set<String> present = new java.util.HashSet<>();
+        for (JsonNode n : lines) {
+            if (n.hasNonNull("object")) {
+                present.add(n.get("object").asText());
+            }
+        }
+        List<String> missing = objects.stream().filter(o -> !present.contains(o)).toList();
+        if (!missing.isEmpty()) {
+            throw new DataException(dir.resolve("metadata.jsonl"), "no captioned images of " + String.join(", ", missing)
+                    + ", which " + what + " needs");
+        }
+    }
+
+    /**
      * The images of several sources, in order, at one size: a folder with {@code metadata.jsonl}
      * with its captions, anything else as a dataset ({@link org.diffuda.data.Datasets#open}; labels
      * ignored) whose images are captioned "". For what learns from pixels alone (an autoencoder).

@@ -52,6 +52,9 @@ public final class Datum {
         for (Path img : s.targetImages()) {
             ones.add(Datasets.open(img.toString(), s.bad()).load(0)); // every image readable before anything is written
         }
+        if (s.benchmark() != null && s.judgeSamples() > 0) {
+            DatumJudge.checkCorpus(s.benchmark().resolve("prior"));
+        }
         guard(s);
         List<PerImage> results = new ArrayList<>();
         for (int k = 0; k < ones.size(); k++) {

@@ -43,6 +43,15 @@ public final class DatumJudge {
 
     private DatumJudge() {}
 
+    /** The corpus must hold captioned crops of every thing class for the object judge: checked before the run starts. */
+    public static void checkCorpus(Path corpus) {
+        CaptionedImages.requireObjects(corpus, objectNames(), "the personalisation judge (--judge-samples; 0 turns it off)");
+    }
+
+    private static List<String> objectNames() {
+        return Classes.THINGS.stream().map(c -> Classes.NAMES[c]).toList();
+    }
+
     public static Map<String, Object> run(List<Model> models, Sample oneShot, Path benchmark, Path corpus, String token,
                                           GenerationConfig g, int n, int classifierIters, Path generated, Path out, long seed,
                                           BadInput bad) {
@@ -50,7 +59,7 @@ public final class DatumJudge {
             int[] size = TextToImage.imageSize(models.get(0).dir());
             int h = size[0], w = size[1];
             DdpmJudge.SimVsReal domain = DdpmJudge.simVsReal(benchmark, h, w, classifierIters, seed, bad, m);
-            List<String> names = Classes.THINGS.stream().map(c -> Classes.NAMES[c]).toList();
+            List<String> names = objectNames();
             DomainJudge objects = PriorJudge.classifier(CaptionedImages.load(corpus, h, w), names, false, h, w, classifierIters, seed, m);
             float[] one = Transforms.resizeTo(oneShot, h, w).image();
             Map<String, Object> report = new LinkedHashMap<>();

@@ -8,10 +8,10 @@
 # history, configuration. RUN=adapt-zodi (ITERS 40): the whole ZoDi method on a 24-image source —
 # transfer, the layout judge's transfers and samples from noise, source-only and ZoDi for two seeds,
 # evaluation, report (about 30 s uninterrupted, with the shipped prior and ControlNet).
-# RUN=adapt-datum / adapt-unet-swap / adapt-cicld (ITERS 30): the whole method on a 16-image source
+# RUN=adapt-datum / adapt-unet-swap / adapt-cicld (ITERS 30): the whole method, checkpoints every 5 iterations, on a 16-image source
 # with its shipped models (DreamBooth 10 steps and 8 generated images; 8 generated pairs; CICLD's
-# three rows). For the methods, compared: every file the run writes, each JSON file without its
-# wall-clock "seconds" fields.
+# three rows). For the methods, compared: every file the run writes, but for wall-clock times (JSON
+# "seconds..." fields, "N s" cells of the HTML report).
 # Both runs write to the same path (the uninterrupted one is moved aside), so paths recorded in
 # the outputs agree. Prints one line per kill and a verdict; exits non-zero when bytes differ or
 # temporaries remain.
@@ -36,7 +36,8 @@ case "$run" in
   adapt-zodi)
     "${diffuda[@]}" benchmark make --out "$work/bench" --sim-train 1 --real-train 24 --real-val 2 \
       --condition-train 4 --condition-val 4 --prior-scenes 1 --prior-objects 1 > /dev/null
-    args=(adapt zodi --threads 2 --data "$work/bench" --target-condition rain --iters "${ITERS:-40}" --seeds 0,1 --judge-images 4) ;;
+    args=(adapt zodi --threads 2 --data "$work/bench" --target-condition rain --iters "${ITERS:-40}" --seeds 0,1 --judge-images 4
+          --checkpoint-every 5) ;;
   adapt-datum|adapt-unet-swap|adapt-cicld)
     "${diffuda[@]}" benchmark make --out "$work/bench" --sim-train 16 --real-train 8 --real-val 4 \
       --condition-train 1 --condition-val 1 --prior-scenes 1 --prior-objects 1 > /dev/null
@@ -45,7 +46,7 @@ case "$run" in
       adapt-unet-swap) args=(adapt unet-swap --count 8 --align-images 4) ;;
       adapt-cicld) args=(adapt cicld) ;;
     esac
-    args+=(--threads 2 --data "$work/bench" --iters "${ITERS:-30}") ;;
+    args+=(--threads 2 --data "$work/bench" --iters "${ITERS:-30}" --checkpoint-every 5) ;;
   *) echo "RUN=$run: expected train-seg, adapt-zodi, adapt-datum, adapt-unet-swap or adapt-cicld" >&2; exit 2 ;;
 esac
 
@@ -89,10 +90,12 @@ done
 # finish whatever is left, uninterrupted
 "${diffuda[@]}" "${args[@]}" --out "$work/killed" --resume > "$work/last.log" 2>&1 || { cat "$work/last.log"; exit 1; }
 
-# a file's bytes; a JSON file's without its wall-clock "seconds" lines (the one thing two runs may differ in)
+# a file's bytes, but for wall-clock times, the one thing two runs may differ in: a JSON file's
+# "seconds..." lines, an HTML report's "N s" cells
 digest() {
   case "$1" in
-    *.json) grep -v '"seconds"' "$1" | sha256sum | cut -d' ' -f1 ;;
+    *.json) grep -v '"seconds' "$1" | sha256sum | cut -d' ' -f1 ;;
+    *.html) sed -E 's/>[0-9]+(\.[0-9]+)? s</>N s</g' "$1" | sha256sum | cut -d' ' -f1 ;;
     *) sha256sum "$1" | cut -d' ' -f1 ;;
   esac
 }

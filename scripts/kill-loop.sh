@@ -8,10 +8,12 @@
 # history, configuration. RUN=adapt-zodi (ITERS 40): the whole ZoDi method on a 24-image source —
 # transfer, the layout judge's transfers and samples from noise, source-only and ZoDi for two seeds,
 # evaluation, report (about 30 s uninterrupted, with the shipped prior and ControlNet).
-# RUN=adapt-datum / adapt-unet-swap / adapt-cicld (ITERS 30): the whole method, checkpoints every 5 iterations, on a 16-image source
-# with its shipped models (DreamBooth 10 steps and 8 generated images; 8 generated pairs; CICLD's
-# three rows). For the methods, compared: every file the run writes, but for wall-clock times (JSON
-# "seconds..." fields, "N s" cells of the HTML report).
+# RUN=adapt-datum / adapt-unet-swap / adapt-cicld / adapt-sgg-ptl / adapt-daformer (ITERS 30): the
+# whole method on a 16-image source with its shipped models, checkpoints every 5 iterations
+# (DreamBooth 10 steps and 8 generated images; 8 generated pairs; CICLD's three rows; SGG+PTL's two
+# stages of 8 translated images). For the methods, compared: every file the run writes but hidden
+# ones (locks, caches), each without its wall-clock times (JSON "seconds..." fields, the HTML
+# report's "N s" cells).
 # Both runs write to the same path (the uninterrupted one is moved aside), so paths recorded in
 # the outputs agree. Prints one line per kill and a verdict; exits non-zero when bytes differ or
 # temporaries remain.
@@ -38,16 +40,18 @@ case "$run" in
       --condition-train 4 --condition-val 4 --prior-scenes 1 --prior-objects 1 > /dev/null
     args=(adapt zodi --threads 2 --data "$work/bench" --target-condition rain --iters "${ITERS:-40}" --seeds 0,1 --judge-images 4
           --checkpoint-every 5) ;;
-  adapt-datum|adapt-unet-swap|adapt-cicld)
+  adapt-datum|adapt-unet-swap|adapt-cicld|adapt-sgg-ptl|adapt-daformer)
     "${diffuda[@]}" benchmark make --out "$work/bench" --sim-train 16 --real-train 8 --real-val 4 \
       --condition-train 1 --condition-val 1 --prior-scenes 1 --prior-objects 1 > /dev/null
     case "$run" in
       adapt-datum) args=(adapt datum --steps 10 --count 8 --judge-samples 0) ;;
       adapt-unet-swap) args=(adapt unet-swap --count 8 --align-images 4) ;;
       adapt-cicld) args=(adapt cicld) ;;
+      adapt-sgg-ptl) args=(adapt sgg-ptl --finetune-iters 10 --images 8 --steps 20 --stage-stride 10 --step-stride 5) ;;
+      adapt-daformer) args=(adapt daformer) ;;
     esac
     args+=(--threads 2 --data "$work/bench" --iters "${ITERS:-30}" --checkpoint-every 5) ;;
-  *) echo "RUN=$run: expected train-seg, adapt-zodi, adapt-datum, adapt-unet-swap or adapt-cicld" >&2; exit 2 ;;
+  *) echo "RUN=$run: expected train-seg, adapt-zodi, adapt-datum, adapt-unet-swap, adapt-cicld, adapt-sgg-ptl or adapt-daformer" >&2; exit 2 ;;
 esac
 
 start=$(date +%s%N)
@@ -103,8 +107,9 @@ status=0
 if [ "$run" = train-seg ]; then  # the files of one training run
   files="checkpoint/model.safetensors checkpoint/optimizer.safetensors checkpoint/state.json checkpoint/config.json model/model.safetensors"
 else
-  files=$(cd "$work/straight" && find . -type f ! -name .lock | sed 's|^\./||' | sort)
-  extra=$(cd "$work/killed" && find . -type f ! -name .lock ! -name '.*.tmp-*' | sed 's|^\./||' | sort | comm -13 <(echo "$files") -)
+  # every file but hidden ones: locks, and caches keyed by file times (the class statistics)
+  files=$(cd "$work/straight" && find . -type f ! -name '.*' | sed 's|^\./||' | sort)
+  extra=$(cd "$work/killed" && find . -type f ! -name '.*' | sed 's|^\./||' | sort | comm -13 <(echo "$files") -)
   [ -z "$extra" ] || { echo "DIFFERENT: files only in the killed run: $extra"; status=1; }
 fi
 same=0

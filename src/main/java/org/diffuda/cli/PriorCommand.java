@@ -191,7 +191,7 @@ public final class PriorCommand implements Runnable {
         double guidance;
         @Option(names = "--classifier-iters", converter = Ranges.Count.class, defaultValue = "300", description = "Training iterations of the judging classifiers (default: ${DEFAULT-VALUE}).")
         int classifierIters;
-        @Option(names = "--out", defaultValue = "runs/prior-judge", description = "Report folder: judge.json, sample grid, report.html (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--out", defaultValue = "runs/prior-judge", description = "Folder for judge.json and samples.png (default: ${DEFAULT-VALUE}).")
         Path out;
 
         @Override

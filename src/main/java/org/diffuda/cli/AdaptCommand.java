@@ -54,6 +54,8 @@ public final class AdaptCommand implements Runnable {
         String val;
         @Option(names = "--out", defaultValue = "runs/sgg-ptl", description = "Output folder (default: ${DEFAULT-VALUE}).")
         Path out;
+        @Option(names = "--resume", description = "Continue the run in --out (every stage resumes where it stopped).")
+        boolean resume;
         @Option(names = "--denoiser", description = "Trained pixel DDPM folder (default: the shipped models/ddpm-real for the embedded target; otherwise trained on --target).")
         Path denoiser;
         @Option(names = "--denoiser-iters", converter = Ranges.Count.class, defaultValue = "1200", description = "Iterations when the denoiser is trained (default: ${DEFAULT-VALUE}).")
@@ -123,17 +125,18 @@ public final class AdaptCommand implements Runnable {
                 den = SHIPPED_DENOISER;
                 System.out.println("denoiser: the shipped " + SHIPPED_DENOISER + " (trained on the embedded real/train)");
             }
-            CommonOptions.writeEffective(spec, out);
             BadInput bad = new BadInput(common.skipBad);
             SggPtl.Spec s = new SggPtl.Spec(src, tgt, v, out, den, g0, seg.model(), seg.train(), c, common.seed, seg.eval(), bad,
-                    SggPtl.DenoiserTraining.small(denoiserIters));
+                    SggPtl.DenoiserTraining.small(denoiserIters), resume);
             if (ablation) {
                 SggPtlAblation.Table t = SggPtlAblation.run(s);
+                CommonOptions.writeEffective(spec, out);
                 System.out.println();
                 System.out.print(t.markdown());
                 System.out.println("table: " + out.resolve("ablation.md"));
             } else {
                 SggPtl.Result r = SggPtl.run(s);
+                CommonOptions.writeEffective(spec, out);
                 System.out.println();
                 System.out.printf("g0 (source + noisy/masked):  mIoU19 %s%n", fmt(r.g0()));
                 r.stages().forEach(st -> System.out.printf("after stage n=%-4d           mIoU19 %s%n", st.n(), fmt(st.eval())));
@@ -186,9 +189,9 @@ public final class AdaptCommand implements Runnable {
             List<String> src = source != null ? source : List.of(data.resolve("sim/train").toString());
             List<String> tgt = target != null ? target : List.of(data.resolve("real/train").toString());
             String v = val != null ? ("none".equals(val) ? null : val) : data.resolve("real/val").toString();
-            CommonOptions.writeEffective(spec, out);
             SelfTraining.Outcome r = SelfTraining.run(new SelfTraining.Spec(src, tgt, v, out, seg.model(), c, common.seed, seg.eval(),
                     resume, new BadInput(common.skipBad)));
+            CommonOptions.writeEffective(spec, out);
             if (r.eval() != null) {
                 System.out.printf("DAFormer (student, last iteration): mIoU19 %.2f  mIoU16 %.2f  mIoU13 %.2f%n", r.eval().miou19(),
                         r.eval().miou16(), r.eval().miou13());
@@ -560,9 +563,8 @@ public final class AdaptCommand implements Runnable {
             }
             var s = new org.diffuda.methods.cicld.CicldAdaptation.Spec(src, tgt, v, out, seg.model(), model, u, cfg,
                     seeds != null ? seeds : List.of(common.seed), ablationSeeds, a, seg.eval(), resume, new BadInput(common.skipBad));
-            org.diffuda.methods.cicld.CicldAdaptation.check(s);
-            CommonOptions.writeEffective(spec, out);
             java.util.Map<String, Object> m = org.diffuda.methods.cicld.CicldAdaptation.run(s);
+            CommonOptions.writeEffective(spec, out);
             printTable(m, null, null, out, t0);
         }
     }

@@ -40,10 +40,10 @@ public final class DemoCommand implements Runnable {
     public void run() {
         long t0 = System.nanoTime();
         Path root = data == null ? out.resolve("data") : data;
-        CommonOptions.writeEffective(spec, out);
         System.out.println("diffuda demo: sim -> real on the embedded benchmark (" + root + ")");
         var res = Baselines.run(root, BenchmarkConfig.defaults().withSeed(common.seed), out, seg.model(), seg.train(),
                 common.seed, seg.eval(), resume, new BadInput(common.skipBad), 6);
+        CommonOptions.writeEffective(spec, out);
         double secs = (System.nanoTime() - t0) / 1e9;
         var runs = List.of(res.sourceOnly(), res.oracle());
         System.out.println();

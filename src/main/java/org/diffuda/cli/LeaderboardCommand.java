@@ -33,24 +33,25 @@ public final class LeaderboardCommand implements Runnable {
     List<Job> jobs(Path root) {
         String s = String.join(",", seeds.stream().map(String::valueOf).toList());
         List<Job> j = new ArrayList<>();
-        j.add(job(root.resolve("cicld"), true, "adapt", "cicld", "--seeds", s));
+        j.add(job(root.resolve("cicld"), "adapt", "cicld", "--seeds", s));
         for (long seed : seeds) {
-            j.add(job(root.resolve("daformer-s" + seed), true, "adapt", "daformer", "--seed", String.valueOf(seed)));
-            j.add(job(root.resolve("sgg-ptl-s" + seed), false, "adapt", "sgg-ptl", "--seed", String.valueOf(seed)));
+            j.add(job(root.resolve("daformer-s" + seed), "adapt", "daformer", "--seed", String.valueOf(seed)));
+            j.add(job(root.resolve("sgg-ptl-s" + seed), "adapt", "sgg-ptl", "--seed", String.valueOf(seed)));
         }
         for (String c : conditions) {
-            j.add(job(root.resolve("zodi-" + c), true, "adapt", "zodi", "--target-condition", c, "--seeds", s));
+            j.add(job(root.resolve("zodi-" + c), "adapt", "zodi", "--target-condition", c, "--seeds", s));
         }
-        j.add(job(root.resolve("datum"), true, "adapt", "datum"));
-        j.add(job(root.resolve("unet-swap"), true, "adapt", "unet-swap", "--seeds", s));
+        j.add(job(root.resolve("datum"), "adapt", "datum"));
+        j.add(job(root.resolve("unet-swap"), "adapt", "unet-swap", "--seeds", s));
         return j;
     }
 
-    private static Job job(Path out, boolean resumable, String... args) {
+    /** A started folder is continued (every method takes --resume and refuses other settings). */
+    private static Job job(Path out, String... args) {
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--out");
         a.add(out.toString());
-        if (resumable && Files.isDirectory(out)) {
+        if (Files.isDirectory(out)) {
             a.add("--resume");
         }
         return new Job(out, a);

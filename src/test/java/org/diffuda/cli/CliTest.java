@@ -325,6 +325,40 @@ class CliTest {
         assertFalse(Files.exists(tmp.resolve("x")), "nothing written on bad options");
     }
 
+    /**
+     * A method run refused on an --out that holds an earlier run (no --resume, or other settings)
+     * leaves that run's files as they were: the effective-options config.json is written only after
+     * the run, never by the refused command.
+     */
+    @Test
+    void aRefusedMethodRunLeavesTheEarlierRunUntouched(@TempDir Path tmp) throws Exception {
+        assertEquals(0, run(tinyBench(tmp.resolve("b"))).code());
+        String b = tmp.resolve("b").toString(), out = tmp.resolve("d").toString();
+        String[] daformer = {"adapt", "daformer", "--data", b, "--out", out, "--batch", "2", "--crop", "32x64", "--width", "8"};
+        Run first = run(concat(daformer, "--iters", "2"));
+        assertEquals(0, first.code(), first.err());
+        byte[] cfg = Files.readAllBytes(tmp.resolve("d/config.json"));
+        Run again = run(concat(daformer, "--iters", "3"));
+        assertEquals(2, again.code());
+        assertTrue(again.err().contains("--resume") && again.err().strip().lines().count() == 1, again.err());
+        Run other = run(concat(daformer, "--iters", "2", "--resume", "--lr", "0.5"));
+        assertEquals(2, other.code(), other.err());
+        assertArrayEquals(cfg, Files.readAllBytes(tmp.resolve("d/config.json")), "the refused commands wrote nothing");
+
+        Path sgg = Files.createDirectories(tmp.resolve("s"));
+        Files.writeString(sgg.resolve("run.json"), "{\"seed\": 99}");
+        Run noResume = run("adapt", "sgg-ptl", "--data", b, "--out", sgg.toString()); // the shipped denoiser
+        assertEquals(2, noResume.code());
+        assertTrue(noResume.err().contains("pass --resume"), noResume.err());
+        Run otherRun = run("adapt", "sgg-ptl", "--data", b, "--out", sgg.toString(), "--resume");
+        assertEquals(2, otherRun.code());
+        assertTrue(otherRun.err().contains("another configuration"), otherRun.err());
+        try (var files = Files.list(sgg)) {
+            assertEquals(List.of("run.json"), files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList());
+        }
+        assertEquals("{\"seed\": 99}", Files.readString(sgg.resolve("run.json")));
+    }
+
     /** leaderboard --run plans every method's default, resumes a started folder, and skips a finished one. */
     @Test
     void leaderboardRunPlansEveryDefaultAndSkipsFinishedRuns(@TempDir Path tmp) throws Exception {
@@ -335,7 +369,7 @@ class CliTest {
         List<LeaderboardCommand.Job> jobs = c.jobs(tmp);
         List<String> lines = jobs.stream().map(j -> String.join(" ", j.args())).toList();
         assertTrue(lines.contains("adapt cicld --seeds 0,1 --out " + tmp.resolve("cicld") + " --resume"), "a started table resumes: " + lines);
-        assertTrue(lines.contains("adapt sgg-ptl --seed 1 --out " + tmp.resolve("sgg-ptl-s1")), "SGG+PTL starts afresh: " + lines);
+        assertTrue(lines.contains("adapt sgg-ptl --seed 1 --out " + tmp.resolve("sgg-ptl-s1") + " --resume"), "every method resumes: " + lines);
         assertTrue(lines.contains("adapt daformer --seed 0 --out " + tmp.resolve("daformer-s0")));
         assertTrue(lines.contains("adapt zodi --target-condition fog --seeds 0,1 --out " + tmp.resolve("zodi-fog")));
         assertEquals(2 + 2 * 2 + 2 + 1, jobs.size(), "CICLD, DAFormer and SGG+PTL per seed, ZoDi per condition, DATUM, U-Net swap");

@@ -58,7 +58,7 @@ class SggPtlTest {
                 b.resolve("real/val").toString(), out, null, null, SemanticGradientGuidanceTest.SEG, g0, c, 3,
                 Evaluator.Options.whole(), BadInput.strict(), (target, dir, seed, bad) -> PixelDdpm.train(target, dir,
                         SemanticGradientGuidanceTest.UNET, SchedulerConfig.ddpm(),
-                        new DiffusionTrainConfig(3, 2, 16, 32, 5e-4, 0, 1, 0.999, 0, 1, 2), seed, bad));
+                        new DiffusionTrainConfig(3, 2, 16, 32, 5e-4, 0, 1, 0.999, 0, 1, 2), seed, bad), true);
     }
 
     /** N = 20 in two stages, reverse steps ≤ 5 apart, K = 3, 4 images at 16×32. */
@@ -114,7 +114,12 @@ class SggPtlTest {
         assertEquals(ra.result().miou19(), rb.result().miou19(), 1e-9);
         var e = org.junit.jupiter.api.Assertions.assertThrows(org.diffuda.util.DiffudaException.class,
                 () -> SggPtl.run(spec(b, tiny().withFinetune(4, 1e-3))));
-        assertTrue(e.getMessage().contains("other settings"), e.getMessage());
+        assertTrue(e.getMessage().contains("another configuration") && e.getMessage().contains("config.finetune"), e.getMessage());
+        SggPtl.Spec fresh = spec(b, tiny());
+        var noResume = org.junit.jupiter.api.Assertions.assertThrows(org.diffuda.util.DiffudaException.class,
+                () -> SggPtl.run(new SggPtl.Spec(fresh.source(), fresh.target(), fresh.val(), b, fresh.denoiser(), fresh.g0(),
+                        fresh.model(), fresh.g0Train(), fresh.cfg(), fresh.seed(), fresh.eval(), fresh.bad(), fresh.denoiserTraining(), false)));
+        assertTrue(noResume.getMessage().contains("pass --resume"), noResume.getMessage());
     }
 
     /**
@@ -131,7 +136,7 @@ class SggPtlTest {
         org.diffuda.util.AtomicFiles.copyTree(none.resolve("stages/n-0010/translated"), all.resolve("stages/n-0010/translated"));
         SggPtl.Spec s = spec(all, withNoisyFraction(c, 1));
         SggPtl.run(new SggPtl.Spec(s.source(), s.target(), s.val(), all, none.resolve("denoiser"), none.resolve("g0"), s.model(),
-                s.g0Train(), s.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining()));
+                s.g0Train(), s.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining(), s.resume()));
         var wa = weights(none.resolve("model"));
         var wb = weights(all.resolve("model"));
         boolean differ = wa.keySet().stream().anyMatch(k -> !java.util.Arrays.equals(wa.get(k).data(), wb.get(k).data()));

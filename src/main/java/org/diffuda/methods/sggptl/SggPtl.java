@@ -60,7 +60,7 @@ public final class SggPtl {
      */
     public record Spec(String source, String target, String val, Path out, Path denoiser, Path g0, SegModelConfig model,
                        TrainConfig g0Train, SggPtlConfig cfg, long seed, Evaluator.Options eval, BadInput bad,
-                       DenoiserTraining denoiserTraining) {}
+                       DenoiserTraining denoiserTraining, boolean resume) {}
 
     /** How to train the denoiser when none is given. */
     public interface DenoiserTraining {
@@ -100,18 +100,21 @@ public final class SggPtl {
         Dataset source = Datasets.openLabelled("--source", s.source(), s.bad());
         Dataset val = s.val() == null ? null : Datasets.open(s.val(), s.bad());
         Path denoiserDir = s.denoiser() != null ? s.denoiser() : s.out().resolve("denoiser");
-        if (!Files.isDirectory(denoiserDir.resolve("unet"))) {
+        boolean trainDenoiser = !Files.isDirectory(denoiserDir.resolve("unet"));
+        if (trainDenoiser) {
             if (s.denoiser() != null) {
                 throw new DiffudaException("--denoiser " + s.denoiser() + ": no unet/ folder (expected a diffusers DDPMPipeline folder)");
             }
             if (s.target() == null) {
                 throw new DiffudaException("--target: needed to train the denoiser (or pass --denoiser)");
             }
+        }
+        guardSameRun(s); // before any work: an earlier run in --out is continued only with --resume and the same settings
+        if (trainDenoiser) {
             LOG.info("training the target denoiser on {}", s.target());
             s.denoiserTraining().train(List.of(Datasets.open(s.target(), s.bad())), denoiserDir, s.seed(), s.bad());
         }
         SggPtlConfig c = s.cfg();
-        guardSameRun(s);
         List<Stage> stages = new ArrayList<>();
         Path g0Dir = s.g0() != null ? s.g0() : s.out().resolve("g0");
         try (NDManager m = Engines.engine().newBaseManager()) {
@@ -135,8 +138,9 @@ public final class SggPtl {
     }
 
     /**
-     * Stages found in --out are reused only by the run that made them: out/run.json records what
-     * decides their content, and a different run pointed at the same folder stops with an error.
+     * Stages found in --out are reused only by the run that made them, and only when asked to
+     * (--resume): out/run.json records what decides their content; a run without --resume, or
+     * with other settings, pointed at the same folder stops with an error naming what differs.
      */
     static void guardSameRun(Spec s) {
         Map<String, Object> id = new LinkedHashMap<>();
@@ -146,20 +150,7 @@ public final class SggPtl {
         id.put("g0_train", s.g0Train());
         id.put("seed", s.seed());
         id.put("recipe", RECIPE);
-        String now = Json.write(id);
-        Path f = s.out().resolve("run.json");
-        try {
-            if (Files.isRegularFile(f)) {
-                if (!Files.readString(f).equals(now)) {
-                    throw new DiffudaException("--out " + s.out() + ": holds a run with other settings (see " + f
-                            + "); choose another --out");
-                }
-                return;
-            }
-        } catch (IOException e) {
-            throw new DiffudaException(f + ": " + e.getMessage(), e);
-        }
-        AtomicFiles.writeString(f, now);
+        Checkpoint.guard(s.out(), "run.json", id, "SGG+PTL run", s.resume());
     }
 
     /** g₀: source training with the noisy/masked augmentation; skipped when g0/model exists. */

@@ -72,7 +72,7 @@ public final class SggPtlAblation {
         for (Variant v : variants(s.cfg())) {
             Path out = s.out().resolve("ablation").resolve(v.name().replace(' ', '-').replace('/', '-'));
             SggPtl.Result r = SggPtl.run(new SggPtl.Spec(s.source(), s.target(), s.val(), out, denoiser, g0, s.model(),
-                    s.g0Train(), v.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining()));
+                    s.g0Train(), v.cfg(), s.seed(), s.eval(), s.bad(), s.denoiserTraining(), s.resume()));
             g0Eval = r.g0();
             EvalResult e = r.result();
             // translation + fine-tuning time as recorded by the stages (a read-back run takes none)

@@ -110,6 +110,7 @@ check "--strength" "$o" transfer zodi --data "$sim" --target-condition night --s
 check "--label-colors" "$o" transfer zodi --data "$sim" --target-condition night --label-colors pastel --out "$o"
 check "--target-condition" "$o" transfer zodi --data "$sim" --target-condition dusk --out "$o"
 check "nowhere" "$o" transfer zodi --data "$sim" --target-condition snow --controlnet "$work/nowhere" --out "$o"
+check "--unet" "$o" transfer zodi --data "$sim" --target-condition rain --unet "$here/models/controlnet-seg" --out "$o"   # a U-Net of another architecture
 check "--generated" "$o" adapt zodi --data "$work/b" --source "$sim" --val "$sim" --generated "$work/gen" --out "$o"
 check "--arms" "$o" adapt zodi --data "$work/b" --source "$sim" --val "$sim" --arms zodi,everything --out "$o"
 rm -rf "$work/unlabelled"; mkdir -p "$work/unlabelled"; cp -r "$sim/images" "$work/unlabelled/"   # images without labels

@@ -353,7 +353,7 @@ public final class AdaptCommand implements Runnable {
             List<Long> sd = seeds != null ? seeds : List.of(common.seed);
             var plan = new org.diffuda.methods.zodi.Zodi.Plan(sd, ablationSeeds != null ? ablationSeeds : sd, a,
                     layoutModes != null ? layoutModes : j == null ? List.of() : List.of("sdedit", "controlnet", "vae"), !noSourceOnly, judgeImages);
-            var s = new org.diffuda.methods.zodi.Zodi.Spec(src, v, out, zodi.base, zodi.variant, zodi.controlnet(), c, generated,
+            var s = new org.diffuda.methods.zodi.Zodi.Spec(src, v, out, zodi.models(true), c, generated,
                     seg.model(), t, lambdaSim, plan, j, seg.eval(), resume, new BadInput(common.skipBad));
             var m = org.diffuda.methods.zodi.Zodi.run(s);
             CommonOptions.writeEffective(spec, out);

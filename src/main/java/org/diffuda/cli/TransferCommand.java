@@ -43,7 +43,7 @@ public final class TransferCommand implements Runnable {
             BadInput bad = new BadInput(common.skipBad);
             Dataset src = Datasets.open(data, bad);
             long t0 = System.nanoTime();
-            int made = ZodiTransfer.run(zodi.base, zodi.variant, c.usesControlNet() ? zodi.controlnet() : null, src, c, out, common.seed, limit, bad);
+            int made = ZodiTransfer.run(zodi.models(c.usesControlNet()), src, c, out, common.seed, limit, bad);
             CommonOptions.writeEffective(spec, out);
             double secs = (System.nanoTime() - t0) / 1e9;
             System.out.printf("%d images transferred (%s) to %s in %s; manifest %s%n", made, c.mode(), out, Progress.fmt(secs),

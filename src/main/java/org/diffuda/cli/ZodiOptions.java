@@ -20,6 +20,8 @@ public final class ZodiOptions {
     String variant;
     @Option(names = "--controlnet", description = "Seg-map ControlNet folder, diffusers layout (default: the shipped models/controlnet-seg).")
     Path controlnet;
+    @Option(names = "--unet", description = "A U-Net folder (or pipeline) used in place of --base's, of the same architecture, e.g. one fine-tuned on the source images (default: --base's own).")
+    Path unet;
     @Option(names = "--target-condition", description = "night, snow, rain, fog or game: the paper's prompt (\"driving at night\") and strength.")
     String condition;
     @Option(names = "--prompt", description = "The target domain in words, e.g. \"driving at night\" (overrides --target-condition's).")
@@ -85,6 +87,11 @@ public final class ZodiOptions {
 
     Path controlnet() {
         return controlnet != null ? controlnet : SHIPPED_CONTROLNET;
+    }
+
+    /** The transfer's models; the ControlNet only where the mode uses one. */
+    org.diffuda.methods.zodi.ZodiTransfer.Models models(boolean withControlNet) {
+        return new org.diffuda.methods.zodi.ZodiTransfer.Models(base, variant, unet, withControlNet ? controlnet() : null);
     }
 
     private static void put(java.util.Map<String, Object> o, String k, Object v) {

@@ -57,6 +57,43 @@ class ZodiTest {
         return dir;
     }
 
+    /**
+     * --unet: the swapped U-Net is the one that denoises (the same bytes as a pipeline that holds it),
+     * and a U-Net of another architecture is refused from its config before anything is written.
+     */
+    @Test
+    void aSwappedUNetIsTheOneThatDenoisesAndAMisfitIsRefusedFirst(@TempDir Path tmp) throws Exception {
+        org.diffuda.data.bench.Benchmark.make(tmp.resolve("b"), org.diffuda.data.bench.BenchmarkConfig.tiny());
+        Path sd = tinyPipeline(tmp.resolve("sd")), other = tinyPipeline(tmp.resolve("other"));
+        try (NDManager m = Engines.engine().newBaseManager()) { // "other": the same pipeline, its U-Net perturbed
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(other, m);
+            Generator g = Generator.of(5, "fine-tuned");
+            ParamNames.of(p.unet()).forEach((k, v) -> v.getArray().addi(g.randn(m, v.getArray().getShape())
+                    .mul(org.diffuda.nn.Tensors.scalar(v.getArray(), 0.05))));
+            PipelineFolder.save(other, p, false);
+        }
+        Dataset src = Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict());
+        ZodiConfig c = tinyTransfer("zodi");
+        Path cn = sd.resolve("controlnet");
+        ZodiTransfer.run(ZodiTransfer.Models.of(sd, cn), src, c, tmp.resolve("own"), 0, 2, BadInput.strict());
+        ZodiTransfer.run(new ZodiTransfer.Models(sd, null, other.resolve("unet"), cn), src, c, tmp.resolve("swapped"), 0, 2, BadInput.strict());
+        ZodiTransfer.run(ZodiTransfer.Models.of(other, cn), src, c, tmp.resolve("other-base"), 0, 2, BadInput.strict());
+        String id = src.id(ZodiTransfer.byId(src).get(0)) + ".png";
+        byte[] own = Files.readAllBytes(tmp.resolve("own/images").resolve(id)), swapped = Files.readAllBytes(tmp.resolve("swapped/images").resolve(id));
+        assertFalse(java.util.Arrays.equals(own, swapped), "the swapped U-Net denoises");
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("other-base/images").resolve(id)), swapped, "and only the U-Net is swapped");
+        assertTrue(Files.readString(tmp.resolve("swapped/transfer.json")).contains("\"unet\""));
+        assertFalse(Files.readString(tmp.resolve("own/transfer.json")).contains("\"unet\""), "no swap: the record of earlier versions");
+
+        Path misfit = Files.createDirectories(tmp.resolve("misfit"));
+        Files.writeString(misfit.resolve("config.json"),
+                Files.readString(other.resolve("unet/config.json")).replaceFirst("\"layers_per_block\" : \\d+", "\"layers_per_block\" : 3"));
+        DiffudaException e = assertThrows(DiffudaException.class, () -> ZodiTransfer.run(new ZodiTransfer.Models(sd, null, misfit, cn), src, c,
+                tmp.resolve("refused"), 0, 2, BadInput.strict()));
+        assertTrue(e.getMessage().startsWith("--unet " + misfit + ": its architecture differs"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("refused")), "refused before anything is written");
+    }
+
     static ZodiConfig tinyTransfer(String mode) {
         return ZodiConfig.forCondition("night").with("mode", mode, "steps", 4, "batch", 2);
     }
@@ -145,7 +182,7 @@ class ZodiTest {
         Path sd = tinyPipeline(tmp.resolve("sd"));
         Dataset src = Datasets.open(tmp.resolve("b/real/train").toString(), BadInput.strict());
         ZodiConfig c = tinyTransfer("zodi");
-        assertEquals(5, ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()));
+        assertEquals(5, ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()));
         List<Path> files;
         try (var s = Files.list(tmp.resolve("a/images"))) {
             files = s.sorted().toList();
@@ -154,10 +191,10 @@ class ZodiTest {
         byte[] kept = Files.readAllBytes(files.get(2));
         Files.delete(files.get(2));
         Files.delete(files.get(4));
-        assertEquals(2, ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()),
+        assertEquals(2, ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()),
                 "only the missing images are made");
         assertArrayEquals(kept, Files.readAllBytes(files.get(2)), "a resumed transfer writes the same bytes");
-        assertEquals(0, ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()));
+        assertEquals(0, ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src, c, tmp.resolve("a"), 0, 5, BadInput.strict()));
         List<String> manifest = Files.readAllLines(tmp.resolve("a/manifest.jsonl"));
         assertEquals(5, manifest.size());
         assertTrue(manifest.get(0).contains("\"strength\":0.9") && manifest.get(0).contains("driving at night, best quality")
@@ -168,16 +205,16 @@ class ZodiTest {
         assertEquals(s0.id(), o.id());
         assertArrayEquals(s0.label(), o.label(), "labels copied");
         assertEquals(s0.height(), o.height());
-        DiffudaException e = assertThrows(DiffudaException.class, () -> ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src,
+        DiffudaException e = assertThrows(DiffudaException.class, () -> ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src,
                 c.with("strength", 0.5), tmp.resolve("a"), 0, 5, BadInput.strict()));
-        assertThrows(DiffudaException.class, () -> ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c.with("batch", 3), tmp.resolve("a"),
+        assertThrows(DiffudaException.class, () -> ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src, c.with("batch", 3), tmp.resolve("a"),
                 0, 5, BadInput.strict()), "another batch changes the last bits: refused too");
         assertTrue(e.getMessage().contains("another configuration"), e.getMessage());
-        assertThrows(DiffudaException.class, () -> ZodiTransfer.run(sd, null, null, src, c, tmp.resolve("x"), 0, 5, BadInput.strict()),
+        assertThrows(DiffudaException.class, () -> ZodiTransfer.run(ZodiTransfer.Models.of(sd, null), src, c, tmp.resolve("x"), 0, 5, BadInput.strict()),
                 "zodi needs a ControlNet");
-        assertEquals(2, ZodiTransfer.run(sd, null, null, src, c.with("mode", "sdedit"), tmp.resolve("sdedit"), 0, 2, BadInput.strict()));
+        assertEquals(2, ZodiTransfer.run(ZodiTransfer.Models.of(sd, null), src, c.with("mode", "sdedit"), tmp.resolve("sdedit"), 0, 2, BadInput.strict()));
         // at the source's size instead of the pipeline's: another image, same size on disk, labels still paired
-        assertEquals(2, ZodiTransfer.run(sd, null, sd.resolve("controlnet"), src, c.with("source_size", true), tmp.resolve("full"), 0, 2,
+        assertEquals(2, ZodiTransfer.run(ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), src, c.with("source_size", true), tmp.resolve("full"), 0, 2,
                 BadInput.strict()));
         Sample full = Datasets.open(tmp.resolve("full").toString(), BadInput.strict()).load(0);
         assertEquals(s0.height(), full.height());
@@ -235,7 +272,7 @@ class ZodiTest {
                 "checkpointEvery", 2, "warmupIters", 0);
         SegModelConfig seg = new SegModelConfig("deeplabv3plus", "resnet18", 8, 19, 8, 16, List.of(1, 2), 0);
         java.util.function.Function<Boolean, Zodi.Spec> spec = resume -> new Zodi.Spec(tmp.resolve("b/real/train").toString(),
-                tmp.resolve("b/real-night/val").toString(), tmp.resolve("run"), sd, null, sd.resolve("controlnet"), tinyTransfer("zodi"), null,
+                tmp.resolve("b/real-night/val").toString(), tmp.resolve("run"), ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), tinyTransfer("zodi"), null,
                 seg, t, 0.1, Zodi.Plan.of(List.of(0L, 1L), List.of("zodi", "no-sim")).with("ablationSeeds", List.of(0L), "layoutModes", List.of("sdedit"),
                 "judgeImages", 2), tmp.resolve("b/real-night/train").toString(), Evaluator.Options.whole(), resume, BadInput.strict());
         var m = Zodi.run(spec.apply(false));
@@ -262,7 +299,7 @@ class ZodiTest {
         assertEquals(model, Files.getLastModifiedTime(tmp.resolve("run/zodi-s1/model/model.safetensors")).toMillis(), "nothing retrained");
         // --judge-images 0: the oracle alone, its layout transfers and reading over every source image, no samples from noise
         var all = Zodi.run(new Zodi.Spec(tmp.resolve("b/real/train").toString(), tmp.resolve("b/real-night/val").toString(), tmp.resolve("run0"),
-                sd, null, sd.resolve("controlnet"), tinyTransfer("zodi"), null, seg, t, 0.1,
+                ZodiTransfer.Models.of(sd, sd.resolve("controlnet")), tinyTransfer("zodi"), null, seg, t, 0.1,
                 new Zodi.Plan(List.of(0L), List.of(0L), List.of(), List.of("vae"), false, 0), tmp.resolve("b/real-night/train").toString(),
                 Evaluator.Options.whole(), false, BadInput.strict()));
         long n = count(tmp.resolve("b/real/train/images"));

@@ -83,7 +83,7 @@ public final class Zodi {
      * @param judgeImages source label maps the ControlNet samples from pure noise (0: none)
      * @param train       stage-2 training; its batch counts pairs (source-only trains on twice as many images)
      */
-    public record Spec(String source, String val, Path out, Path base, String variant, Path controlnet, ZodiConfig transfer,
+    public record Spec(String source, String val, Path out, ZodiTransfer.Models models, ZodiConfig transfer,
                        Path generated, SegModelConfig model, TrainConfig train, double lambdaSim, Plan plan, String judgeData,
                        Evaluator.Options eval, boolean resume, BadInput bad) {
         public List<Long> seeds() {
@@ -126,8 +126,10 @@ public final class Zodi {
             s.transfer().with("mode", mode).check();
         }
         boolean needsControlNet = s.plan().arms().stream().anyMatch(a -> List.of("zodi", "controlnet").contains(ARMS.get(a).mode()));
-        if (needsControlNet && s.generated() == null && (s.controlnet() == null || !Files.isRegularFile(s.controlnet().resolve("config.json")))) {
-            throw new DiffudaException("--controlnet " + s.controlnet() + ": no config.json (expected a diffusers ControlNet folder)");
+        s.models().check();
+        Path controlnet = s.models().controlnet();
+        if (needsControlNet && s.generated() == null && (controlnet == null || !Files.isRegularFile(controlnet.resolve("config.json")))) {
+            throw new DiffudaException("--controlnet " + controlnet + ": no config.json (expected a diffusers ControlNet folder)");
         }
         if (s.generated() != null) {
             ZodiAdaptation.pairs(source, Datasets.open(s.generated().toString(), s.bad())); // every pair there before anything is written
@@ -144,7 +146,7 @@ public final class Zodi {
             if (s.generated() == null || !dir.equals(s.generated())) {
                 System.out.println("ZoDi stage 1: transfer (" + arm.mode() + ") " + s.source() + (arm.mode().equals("vae")
                         ? " through the autoencoder alone (no prompt)" : " → \"" + s.transfer().fullPrompt() + "\""));
-                ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", arm.mode()), dir, seed0, 0, s.bad());
+                ZodiTransfer.run(s.models(), source, s.transfer().with("mode", arm.mode()), dir, seed0, 0, s.bad());
             }
             transfers.put(arm.mode(), dir);
         }
@@ -153,7 +155,7 @@ public final class Zodi {
                 Path dir = s.out().resolve("judge").resolve("transfer-" + mode); // not OUT/transfer-MODE: an arm added later makes the full one there
                 System.out.println("ZoDi stage 1 for the judge: transfer (" + mode + ") of "
                         + (s.plan().judgeImages() > 0 ? "the first " + s.plan().judgeImages() + " images" : "every image"));
-                ZodiTransfer.run(s.base(), s.variant(), s.controlnet(), source, s.transfer().with("mode", mode), dir, seed0,
+                ZodiTransfer.run(s.models(), source, s.transfer().with("mode", mode), dir, seed0,
                         s.plan().judgeImages(), s.bad()); // 0: every image, as the judge then reads them all
                 transfers.put(mode, dir);
             }
@@ -240,7 +242,7 @@ public final class Zodi {
             kept.put("source images", Evaluator.evaluate(judge, Datasets.first(source, n), s.eval(), s.bad(), p -> {}).miou19());
             out.put("images", Math.min(n, source.size()));
             out.put("judge_miou19_against_source_labels", kept);
-            if (s.plan().judgeImages() > 0 && s.controlnet() != null) {
+            if (s.plan().judgeImages() > 0 && s.models().controlnet() != null) {
                 Map<String, Object> noise = new LinkedHashMap<>();
                 for (boolean control : new boolean[] {true, false}) {
                     Path nd = dir.resolve(control ? "noise-controlnet" : "noise-prompt-only");
@@ -264,8 +266,8 @@ public final class Zodi {
         int n = Math.min(s.plan().judgeImages(), order.size());
         ZodiConfig c = s.transfer();
         try (NDManager m = Engines.engine().newBaseManager()) {
-            PipelineFolder.StableDiffusion p = PipelineFolder.load(s.base(), m, s.variant());
-            ControlNetModel cn = PipelineFolder.loadControlNet(s.controlnet(), m, s.variant());
+            PipelineFolder.StableDiffusion p = s.models().load(m);
+            ControlNetModel cn = PipelineFolder.loadControlNet(s.models().controlnet(), m, s.models().variant());
             String labelInput = ZodiTransfer.labelInput(c, cn);
             int[] size = TextToImage.imageSize(p);
             Files.createDirectories(dir.resolve("images"));
@@ -340,8 +342,7 @@ public final class Zodi {
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("source", s.source());
         cfg.put("val", s.val());
-        cfg.put("base", s.base().toAbsolutePath().normalize().toString());
-        cfg.put("controlnet", s.controlnet() == null ? null : s.controlnet().toAbsolutePath().normalize().toString());
+        s.models().record(cfg, "base", true);
         cfg.put("transfer", s.transfer());
         cfg.put("generated", s.generated() == null ? null : s.generated().toString());
         cfg.put("model", s.model());

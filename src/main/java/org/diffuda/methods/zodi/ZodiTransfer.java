@@ -117,6 +117,48 @@ public final class ZodiTransfer {
         return labelInput(c, cn == null ? null : LayoutCondition.channels(cn.config()));
     }
 
+    /**
+     * The models a transfer loads: a text-to-image pipeline folder (diffusers layout), optionally a
+     * U-Net of the same architecture in place of its own (diffusers' {@code unet=} component
+     * override: a fine-tuned U-Net with the pipeline's VAE, text encoder and scheduler; null: the
+     * pipeline's), and the seg ControlNet (null for the modes without one).
+     */
+    public record Models(Path pipeline, String variant, Path unet, Path controlnet) {
+        public static Models of(Path pipeline, Path controlnet) {
+            return new Models(pipeline, null, null, controlnet);
+        }
+
+        /** From the configs alone, before anything is written: the U-Net must fit the pipeline. */
+        public void check() {
+            if (unet == null) {
+                return;
+            }
+            Path d = PipelineFolder.unetDir(unet);
+            if (d == null) {
+                throw new DiffudaException("--unet " + unet + ": neither a U-Net folder (config.json) nor a pipeline with unet/");
+            }
+            var own = PipelineFolder.config(pipeline.resolve("unet"), org.diffuda.diffusion.models.UNet2DConditionConfig.class);
+            if (!PipelineFolder.config(d, org.diffuda.diffusion.models.UNet2DConditionConfig.class).equals(own)) {
+                throw new DiffudaException("--unet " + unet + ": its architecture differs from " + pipeline.resolve("unet")
+                        + "'s; a swap needs the same one");
+            }
+        }
+
+        public PipelineFolder.StableDiffusion load(NDManager m) {
+            PipelineFolder.StableDiffusion p = PipelineFolder.load(pipeline, m, variant);
+            return unet == null ? p : p.withUnet(PipelineFolder.loadUNet(unet, m, variant, p.unet().config()));
+        }
+
+        /** What decides a run's content, for its guard: absolute paths; the U-Net only when swapped (older records stay valid). */
+        public void record(Map<String, Object> cfg, String pipelineKey, boolean withControlNet) {
+            cfg.put(pipelineKey, pipeline.toAbsolutePath().normalize().toString());
+            if (unet != null) {
+                cfg.put("unet", unet.toAbsolutePath().normalize().toString());
+            }
+            cfg.put("controlnet", withControlNet && controlnet != null ? controlnet.toAbsolutePath().normalize().toString() : null);
+        }
+    }
+
     /** The same from a ControlNet folder's config alone (checked before anything is written). */
     public static String labelInput(ZodiConfig c, Path controlnetDir) {
         return labelInput(c, controlnetDir == null ? null
@@ -142,9 +184,10 @@ public final class ZodiTransfer {
      * Transfers every image of {@code source} (the first {@code limit} by id when limit &gt; 0)
      * not yet in {@code out}; returns how many were written by this call.
      */
-    public static int run(Path pipeline, String variant, Path controlnetDir, Dataset source, ZodiConfig c, Path out, long seed,
-                          int limit, BadInput bad) {
+    public static int run(Models models, Dataset source, ZodiConfig c, Path out, long seed, int limit, BadInput bad) {
         c.check();
+        models.check();
+        Path pipeline = models.pipeline(), controlnetDir = models.controlnet();
         if (!source.labelled()) {
             throw new DiffudaException("--data " + source.name() + ": has no labels; ZoDi keeps the source labels for the transferred images");
         }
@@ -163,15 +206,15 @@ public final class ZodiTransfer {
             Path images = out.resolve("images"), labels = out.resolve("labels");
             Files.createDirectories(images);
             Files.createDirectories(labels);
-            guard(out, pipeline, controlnetDir, source, c, seed, limit);
+            guard(out, models, source, c, seed, limit);
             java.util.Set<String> finished = AtomicFiles.completeFiles(images, ".png");
             int todo = 0;
             for (int i : order) {
                 todo += finished.contains(fileStem(source.id(i)) + ".png") ? 0 : 1;
             }
             int made = 0;
-            PipelineFolder.StableDiffusion p = todo == 0 ? null : PipelineFolder.load(pipeline, m, variant);
-            ControlNetModel cn = todo == 0 || !c.usesControlNet() ? null : PipelineFolder.loadControlNet(controlnetDir, m, variant);
+            PipelineFolder.StableDiffusion p = todo == 0 ? null : models.load(m);
+            ControlNetModel cn = todo == 0 || !c.usesControlNet() ? null : PipelineFolder.loadControlNet(controlnetDir, m, models.variant());
             int[] size = p == null ? null : TextToImage.imageSize(p);
             List<Item> items = new ArrayList<>();
             int[] st = !c.denoises() ? new int[] {-1, 0} : start(new DdimScheduler(PipelineFolder.config(pipeline.resolve("scheduler"), "scheduler_config.json",
@@ -269,11 +312,10 @@ public final class ZodiTransfer {
     }
 
     /** An output folder holds one configuration's images: another configuration is refused. */
-    private static void guard(Path out, Path pipeline, Path controlnet, Dataset source, ZodiConfig c, long seed, int limit)
+    private static void guard(Path out, Models models, Dataset source, ZodiConfig c, long seed, int limit)
             throws java.io.IOException {
         Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("pipeline", pipeline.toAbsolutePath().normalize().toString());
-        cfg.put("controlnet", c.usesControlNet() ? controlnet.toAbsolutePath().normalize().toString() : null);
+        models.record(cfg, "pipeline", c.usesControlNet());
         cfg.put("source", source.name());
         cfg.put("transfer", c); // the batch too: batched kernels change the last bits, and a resume must give the same bytes
         cfg.put("seed", seed);

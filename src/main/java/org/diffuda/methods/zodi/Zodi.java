@@ -78,6 +78,7 @@ public final class Zodi {
     }
 
     /**
+     * @param models      the transfer's pipeline, optional swapped U-Net and ControlNet
      * @param generated   a finished transfer to train on instead of making one (stage 2 only), or null
      * @param judgeData   labelled train split of the target condition for the diagnostic judge, or null
      * @param judgeImages source label maps the ControlNet samples from pure noise (0: none)

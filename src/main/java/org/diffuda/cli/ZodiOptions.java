@@ -16,7 +16,7 @@ public final class ZodiOptions {
 
     @Option(names = "--base", defaultValue = "models/prior", description = "Text-to-image pipeline, diffusers layout (default: ${DEFAULT-VALUE}).")
     Path base;
-    @Option(names = "--variant", description = "Weights variant of --base and --controlnet, e.g. fp16.")
+    @Option(names = "--variant", description = "Weights variant of --base, --unet and --controlnet, e.g. fp16.")
     String variant;
     @Option(names = "--controlnet", description = "Seg-map ControlNet folder, diffusers layout (default: the shipped models/controlnet-seg).")
     Path controlnet;

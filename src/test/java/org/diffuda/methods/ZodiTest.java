@@ -92,6 +92,10 @@ class ZodiTest {
                 tmp.resolve("refused"), 0, 2, BadInput.strict()));
         assertTrue(e.getMessage().startsWith("--unet " + misfit + ": its architecture differs"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("refused")), "refused before anything is written");
+        DiffudaException notUNet = assertThrows(DiffudaException.class, () -> ZodiTransfer.run(new ZodiTransfer.Models(sd, null, cn, cn), src, c,
+                tmp.resolve("refused"), 0, 2, BadInput.strict()));
+        assertTrue(notUNet.getMessage().contains("describes a ControlNetModel, not a UNet2DConditionModel"), notUNet.getMessage());
+        assertFalse(Files.exists(tmp.resolve("refused")));
     }
 
     static ZodiConfig tinyTransfer(String mode) {

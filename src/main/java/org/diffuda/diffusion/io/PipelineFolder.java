@@ -113,6 +113,26 @@ public final class PipelineFolder {
     }
 
     /**
+     * The config of U-Net folder {@code d} (see {@link #unetDir}), checked from the file alone to
+     * serve in place of a U-Net of config {@code like} (null: any): a config.json that declares
+     * another model class (a ControlNet's) is refused as such — the config record would fill a
+     * missing class in, so the file's own {@code _class_name} is read; one without a class is
+     * accepted, as diffusers' {@code from_pretrained} does — and so is another architecture.
+     */
+    public static UNet2DConditionConfig swapConfig(Path d, UNet2DConditionConfig like) {
+        Path file = d.resolve("config.json");
+        String declared = Json.readFile(file, JsonNode.class).path("_class_name").asText("");
+        if (!declared.isEmpty() && !declared.equals("UNet2DConditionModel")) {
+            throw new DataException(file, "describes a " + declared + ", not a UNet2DConditionModel");
+        }
+        UNet2DConditionConfig uc = config(d, UNet2DConditionConfig.class);
+        if (like != null && !uc.equals(like)) {
+            throw new DataException(file, "its architecture differs from the pipeline's U-Net; a swap needs the same one");
+        }
+        return uc;
+    }
+
+    /**
      * A U-Net from a diffusers U-Net folder (config.json + weights) or a pipeline folder (its unet/),
      * which must have the architecture of {@code like} (another U-Net of the same base).
      */
@@ -121,10 +141,7 @@ public final class PipelineFolder {
         if (d == null) {
             throw new DataException(dir, "is neither a U-Net folder (config.json) nor a pipeline with unet/");
         }
-        UNet2DConditionConfig uc = config(d, UNet2DConditionConfig.class);
-        if (like != null && !uc.equals(like)) {
-            throw new DataException(d.resolve("config.json"), "this U-Net's architecture differs from the pipeline's U-Net; a swap needs the same one");
-        }
+        UNet2DConditionConfig uc = swapConfig(d, like);
         UNet2DConditionModel unet = new UNet2DConditionModel(uc).init(m);
         loadWeights(d, unet, DIFFUSERS_WEIGHTS, variant);
         return unet;

@@ -137,17 +137,11 @@ public final class ZodiTransfer {
             if (d == null) {
                 throw new DiffudaException("--unet " + unet + ": neither a U-Net folder (config.json) nor a pipeline with unet/");
             }
-            String declared = org.diffuda.util.Json.readFile(d.resolve("config.json"), com.fasterxml.jackson.databind.JsonNode.class)
-                    .path("_class_name").asText("");
-            if (!declared.equals("UNet2DConditionModel")) { // the config record fills a missing _class_name in: read the file's own
-                throw new DiffudaException("--unet " + unet + ": " + d.resolve("config.json") + " describes "
-                        + (declared.isEmpty() ? "no diffusers model (no _class_name)" : "a " + declared) + ", not a UNet2DConditionModel");
-            }
-            var theirs = PipelineFolder.config(d, org.diffuda.diffusion.models.UNet2DConditionConfig.class);
-            var own = PipelineFolder.config(pipeline.resolve("unet"), org.diffuda.diffusion.models.UNet2DConditionConfig.class);
-            if (!theirs.equals(own)) {
-                throw new DiffudaException("--unet " + unet + ": its architecture differs from " + pipeline.resolve("unet")
-                        + "'s; a swap needs the same one");
+            try {
+                PipelineFolder.swapConfig(d, PipelineFolder.config(pipeline.resolve("unet"),
+                        org.diffuda.diffusion.models.UNet2DConditionConfig.class));
+            } catch (org.diffuda.data.DataException e) {
+                throw new DiffudaException("--unet " + unet + ": " + e.what(), e); // the option names the folder, as a user gave it
             }
         }
 

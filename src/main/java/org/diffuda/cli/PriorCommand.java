@@ -115,7 +115,7 @@ public final class PriorCommand implements Runnable {
         private List<float[]> probe(int[] at) {
             int[] size = at == null ? TextToImage.imageSize(model) : at;
             var images = org.diffuda.diffusion.prior.CaptionedImages.loadAll(data, size[0], size[1],
-                    new org.diffuda.data.BadInput(common.skipBad));
+                    new org.diffuda.data.BadInput(common.skipBad), 256);
             return images.images().subList(0, Math.min(256, images.size()));
         }
 

@@ -16,9 +16,17 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
                               int height, int width) {
 
     public static CaptionedImages load(Path dir, int h, int w) {
+        return load(dir, h, w, 0);
+    }
+
+    /** The first {@code limit} captioned images of {@code dir} (0: all). */
+    public static CaptionedImages load(Path dir, int h, int w, int limit) {
         List<JsonNode> lines = metadata(dir);
         if (lines == null) {
             throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
+        }
+        if (limit > 0 && lines.size() > limit) {
+            lines = lines.subList(0, limit);
         }
         List<float[]> imgs = new ArrayList<>();
         List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
@@ -66,12 +74,21 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
      * ignored) whose images are captioned "". For what learns from pixels alone (an autoencoder).
      */
     public static CaptionedImages loadAll(List<String> sources, int h, int w, org.diffuda.data.BadInput bad) {
+        return loadAll(sources, h, w, bad, 0);
+    }
+
+    /** The first {@code limit} of those images (0: all), reading no more sources than that takes. */
+    public static CaptionedImages loadAll(List<String> sources, int h, int w, org.diffuda.data.BadInput bad, int limit) {
         List<float[]> imgs = new ArrayList<>();
         List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
         for (String src : sources) {
+            if (limit > 0 && imgs.size() >= limit) {
+                break;
+            }
             Path dir = Path.of(src);
+            int left = limit > 0 ? limit - imgs.size() : 0;
             if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
-                CaptionedImages c = load(dir, h, w);
+                CaptionedImages c = load(dir, h, w, left);
                 imgs.addAll(c.images());
                 caps.addAll(c.captions());
                 styles.addAll(c.styles());
@@ -79,7 +96,7 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
                 continue;
             }
             org.diffuda.data.Dataset d = org.diffuda.data.Datasets.open("--data", src, bad);
-            for (int i = 0; i < d.size(); i++) {
+            for (int i = 0; i < (left > 0 ? Math.min(left, d.size()) : d.size()); i++) {
                 org.diffuda.data.Sample x = d.load(i);
                 imgs.add(x.height() == h && x.width() == w ? x.image() : Transforms.bilinear(x.image(), x.height(), x.width(), h, w));
                 caps.add("");

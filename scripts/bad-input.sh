@@ -130,6 +130,10 @@ check "--height and --width go together" "$o" controlnet train --data "$sim" --h
 check "--data $work/nowhere" "$o" prior finetune-decoder --data "$work/b/prior,$work/nowhere" --out "$o"
 check "--arms" "$o" adapt unet-swap --source "$sim" --target "$sim" --val "$sim" --arms sim,everything --out "$o"
 check "--unet-target" "$o" adapt unet-swap --source "$sim" --target "$sim" --val "$sim" --unet-target "$work/nowhere" --out "$o"
+rm -rf "$work/nofile"; cp -r "$work/b/prior" "$work/nofile"; rm "$work/nofile/images/scene_00003.png"
+check "$work/nofile/metadata.jsonl: names images/scene_00003.png" "$o" finetune --data "$work/nofile" --iters 1 --out "$o"
+broken junkpng "images/$first" 'echo junk > "$f"'
+check "$work/junkpng/images/$first: not a PNG" "$o" finetune --data "$work/junkpng" --prompt "a street" --iters 1 --out "$o"
 check "--train-text-encoder" "$o" finetune unet --data "$sim" --prompt "a street" --train-text-encoder --out "$o"
 check "--arms" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --arms cicld,everything --out "$o"
 check "--adversarial" "$o" adapt cicld --source "$sim" --target "$sim" --val "$sim" --adversarial 4-class --out "$o"

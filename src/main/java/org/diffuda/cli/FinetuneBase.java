@@ -2,13 +2,8 @@ package org.diffuda.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import org.diffuda.data.BadInput;
-import org.diffuda.data.Dataset;
 import org.diffuda.data.Datasets;
-import org.diffuda.data.Sample;
-import org.diffuda.diffusion.prior.CaptionedImages;
 import org.diffuda.diffusion.training.DiffusionTrainConfig;
 import org.diffuda.diffusion.training.Finetuning;
 import org.diffuda.training.Checkpoint;
@@ -68,25 +63,14 @@ abstract class FinetuneBase implements Runnable {
         Finetuning.Examples ex;
         Path dir = Path.of(data);
         if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
-            CaptionedImages c = CaptionedImages.load(dir, size[0], size[1]);
-            List<int[]> sizes = new ArrayList<>();
-            c.images().forEach(i -> sizes.add(new int[] {c.height(), c.width()}));
-            ex = new Finetuning.Examples(c.images(), sizes, c.captions());
+            ex = Finetuning.Examples.captioned(dir);
         } else {
             if (prompt == null) {
                 throw new DiffudaException("--data " + data + ": no metadata.jsonl; give every image a caption with --prompt");
             }
-            Dataset d = Datasets.open(data, new BadInput(common.skipBad));
-            List<Sample> samples = new ArrayList<>();
-            for (int i = 0; i < d.size(); i++) {
-                samples.add(d.load(i));
-            }
-            if (crops > 0) {
-                samples = org.diffuda.data.Transforms.fixedCrops(samples, size[0], size[1], crops, common.seed, "finetune crop");
-            }
-            ex = Finetuning.examples(samples, java.util.Collections.nCopies(samples.size(), prompt));
+            ex = Finetuning.Examples.of(Datasets.open(data, new BadInput(common.skipBad)), prompt, crops, size[0], size[1], common.seed);
         }
-        if (ex.images().isEmpty()) {
+        if (ex.size() == 0) {
             throw new DiffudaException("--data " + data + ": no images");
         }
         Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);

@@ -347,17 +347,26 @@ public final class Transforms {
     public static List<Sample> fixedCrops(List<Sample> samples, int h, int w, int perImage, long seed, String purpose) {
         List<Sample> out = new java.util.ArrayList<>();
         for (Sample s : samples) {
-            Sample big = s;
-            if (s.height() < h || s.width() < w) {
-                double k = Math.max((double) h / s.height(), (double) w / s.width());
-                big = resizeTo(s, (int) Math.ceil(s.height() * k), (int) Math.ceil(s.width() * k));
-            }
-            java.util.Random r = org.diffuda.util.Generator.of(seed, purpose + ":" + s.id()).random();
             for (int k = 0; k < perImage; k++) {
-                int y = r.nextInt(big.height() - h + 1), x = r.nextInt(big.width() - w + 1);
-                out.add(crop(big, y, x, h, w));
+                out.add(fixedCrop(s, h, w, k, seed, purpose));
             }
         }
         return out;
+    }
+
+    /** Crop {@code k} of {@link #fixedCrops}' crops of one sample (so a large set can be cropped one image at a time). */
+    public static Sample fixedCrop(Sample s, int h, int w, int k, long seed, String purpose) {
+        Sample big = s;
+        if (s.height() < h || s.width() < w) {
+            double f = Math.max((double) h / s.height(), (double) w / s.width());
+            big = resizeTo(s, (int) Math.ceil(s.height() * f), (int) Math.ceil(s.width() * f));
+        }
+        java.util.Random r = org.diffuda.util.Generator.of(seed, purpose + ":" + s.id()).random();
+        int y = 0, x = 0;
+        for (int j = 0; j <= k; j++) {
+            y = r.nextInt(big.height() - h + 1);
+            x = r.nextInt(big.width() - w + 1);
+        }
+        return crop(big, y, x, h, w);
     }
 }

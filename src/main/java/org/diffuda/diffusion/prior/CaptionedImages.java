@@ -45,6 +45,45 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
     }
 
     /**
+     * A captioned folder read lazily: its captions from {@code metadata.jsonl} now, each image at
+     * its own size only when asked for (a real-scale fine-tuning set is never all in memory).
+     */
+    public record Folder(Path dir, List<JsonNode> lines) {
+        public int size() {
+            return lines.size();
+        }
+
+        public String caption(int i) {
+            return lines.get(i).get("text").asText();
+        }
+
+        /** Image i at its own size, with its file name as id. */
+        public org.diffuda.data.Sample image(int i) {
+            String file = lines.get(i).get("file_name").asText();
+            var img = Png.read(dir.resolve(file));
+            return new org.diffuda.data.Sample(file, img.getHeight(), img.getWidth(), Png.rgbChw(img), null);
+        }
+    }
+
+    /**
+     * {@code dir} as a {@link Folder}; refused when it has no metadata.jsonl or a line names a file
+     * that is not there (checked now, before a long run reads it).
+     */
+    public static Folder folder(Path dir) {
+        List<JsonNode> lines = metadata(dir);
+        if (lines == null) {
+            throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
+        }
+        for (JsonNode n : lines) {
+            Path f = dir.resolve(n.get("file_name").asText());
+            if (!Files.isRegularFile(f)) {
+                throw new DataException(dir.resolve("metadata.jsonl"), "names " + n.get("file_name").asText() + ", which is not in " + dir);
+            }
+        }
+        return new Folder(dir, lines);
+    }
+
+    /**
      * Refuses, from the captions alone (no image is read), a folder that lacks captioned images of
      * one of {@code objects} (its metadata's "object" field): what a classifier of those objects
      * needs, checked before a long run rather than at its end. {@code what} names the option that

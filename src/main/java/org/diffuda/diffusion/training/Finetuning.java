@@ -1,19 +1,17 @@
 package org.diffuda.diffusion.training;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.diffuda.data.Dataset;
+import org.diffuda.data.Sample;
 import org.diffuda.data.Transforms;
 import org.diffuda.diffusion.io.PipelineFolder;
-import org.diffuda.diffusion.pipelines.LatentCodec;
 import org.diffuda.diffusion.pipelines.TextToImage;
 import org.diffuda.diffusion.schedulers.NoiseSchedule;
-import org.diffuda.nn.Tensors;
 import org.diffuda.training.Ema;
 import org.diffuda.util.RunLock;
 
@@ -25,8 +23,96 @@ import org.diffuda.util.RunLock;
  * diffusers pipeline folder with the fine-tuned (EMA) U-Net — and {@code OUT/checkpoint/}.
  */
 public final class Finetuning {
-    /** Images (CHW in [0, 1], any size: they are resized to the pipeline's) with one caption each. */
-    public record Examples(List<float[]> images, List<int[]> sizes, List<String> captions) {}
+    /**
+     * What a fine-tuning run learns from: images with one caption each, read one at a time while
+     * their latents are encoded, so a real-scale set (thousands of 512×1024 frames) is never held
+     * in memory as pixels — only its latents are (2 × 4 × h/8 × w/8 floats per image).
+     */
+    public interface Examples {
+        int size();
+
+        /** Image i: CHW in [0, 1], any size (it is resized to the training size). */
+        Sample image(int i);
+
+        String caption(int i);
+
+        /** Samples already in memory. */
+        static Examples of(List<Sample> samples, List<String> captions) {
+            if (samples.size() != captions.size()) {
+                throw new IllegalArgumentException(samples.size() + " images, " + captions.size() + " captions");
+            }
+            return new Examples() {
+                @Override
+                public int size() {
+                    return samples.size();
+                }
+
+                @Override
+                public Sample image(int i) {
+                    return samples.get(i);
+                }
+
+                @Override
+                public String caption(int i) {
+                    return captions.get(i);
+                }
+            };
+        }
+
+        /** A captioned folder (metadata.jsonl with file_name, text), each image read when it is encoded. */
+        static Examples captioned(java.nio.file.Path dir) {
+            org.diffuda.diffusion.prior.CaptionedImages.Folder f = org.diffuda.diffusion.prior.CaptionedImages.folder(dir);
+            return new Examples() {
+                @Override
+                public int size() {
+                    return f.size();
+                }
+
+                @Override
+                public Sample image(int i) {
+                    return f.image(i);
+                }
+
+                @Override
+                public String caption(int i) {
+                    return f.caption(i);
+                }
+            };
+        }
+
+        /**
+         * Every image of {@code data}, each captioned {@code caption}; with {@code crops} &gt; 0,
+         * instead {@code crops} random h × w crops of each at its own resolution
+         * ({@link Transforms#fixedCrops}'s, drawn from {@code seed}), all of one image's in a row.
+         */
+        static Examples of(Dataset data, String caption, int crops, int h, int w, long seed) {
+            int per = Math.max(1, crops);
+            return new Examples() {
+                int cachedIndex = -1;
+                Sample cached;
+
+                @Override
+                public int size() {
+                    return data.size() * per;
+                }
+
+                @Override
+                public synchronized Sample image(int i) {
+                    int index = i / per;
+                    if (index != cachedIndex) {
+                        cached = data.load(index);
+                        cachedIndex = index;
+                    }
+                    return crops > 0 ? Transforms.fixedCrop(cached, h, w, i % per, seed, "finetune crop") : cached;
+                }
+
+                @Override
+                public String caption(int i) {
+                    return caption;
+                }
+            };
+        }
+    }
 
     private Finetuning() {}
 
@@ -51,16 +137,13 @@ public final class Finetuning {
         try (RunLock lock = RunLock.acquire(out, "--out"); NDManager m = org.diffuda.util.Engines.engine().newBaseManager()) {
             PipelineFolder.StableDiffusion p = PipelineFolder.load(pipelineDir, m, variant);
             int[] size = at != null ? at : TextToImage.imageSize(p);
-            int n = data.images().size();
-            List<float[]> images = new ArrayList<>();
+            int n = data.size();
             List<int[]> tokens = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                int[] hw = data.sizes().get(i);
-                images.add(Transforms.resizeTo(new org.diffuda.data.Sample("x" + i, hw[0], hw[1], data.images().get(i), null),
-                        size[0], size[1]).image());
-                tokens.add(p.tokenizer().encode(data.captions().get(i)));
+                tokens.add(p.tokenizer().encode(data.caption(i)));
             }
-            TrainingData.MirroredLatents ml = TrainingData.mirroredLatents(p.vae(), images, size[0], size[1], tokens, false, m);
+            TrainingData.MirroredLatents ml = TrainingData.mirroredLatents(p.vae(), n,
+                    i -> Transforms.resizeTo(data.image(i), size[0], size[1]).image(), size[0], size[1], tokens, false, m);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("pipeline", pipelineDir.toAbsolutePath().toString());
             config.put("train", c);
@@ -78,16 +161,5 @@ public final class Finetuning {
             PipelineFolder.save(out.resolve("pipeline"), p, half);
             return out.resolve("pipeline");
         }
-    }
-
-    /** The captions of a folder: metadata.jsonl when there is one, else {@code prompt} for every image. */
-    public static Examples examples(List<org.diffuda.data.Sample> samples, List<String> captions) {
-        List<float[]> imgs = new ArrayList<>();
-        List<int[]> sizes = new ArrayList<>();
-        for (org.diffuda.data.Sample s : samples) {
-            imgs.add(s.image());
-            sizes.add(new int[] {s.height(), s.width()});
-        }
-        return new Examples(imgs, sizes, captions);
     }
 }

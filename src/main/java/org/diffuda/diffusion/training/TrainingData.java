@@ -9,6 +9,7 @@ import org.diffuda.data.BadInput;
 import org.diffuda.data.Batch;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Loader;
+import org.diffuda.diffusion.pipelines.LatentCodec;
 import org.diffuda.util.Rng;
 
 /**
@@ -114,37 +115,63 @@ public interface TrainingData extends AutoCloseable {
      */
     static MirroredLatents mirroredLatents(org.diffuda.diffusion.models.AutoencoderKL vae, List<float[]> images, int h, int w,
                                            List<int[]> tokens, boolean chooseScale, NDManager m) {
-        int n = images.size(), per = 3 * h * w;
-        float[] x = new float[2 * n * per];
+        return mirroredLatents(vae, images.size(), images::get, h, w, tokens, chooseScale, m);
+    }
+
+    /**
+     * As above, image i read by {@code images} only when its group is encoded — whole encoder
+     * calls' worth ({@link LatentCodec#imagesPerCall}) of images and their mirrors at a time: the calls
+     * encoding all at once would make, so the latents are the same bytes — so only the latents of a
+     * large set are ever in memory. A progress bar shows a long encoding.
+     */
+    static MirroredLatents mirroredLatents(org.diffuda.diffusion.models.AutoencoderKL vae, int n, java.util.function.IntFunction<float[]> images,
+                                           int h, int w, List<int[]> tokens, boolean chooseScale, NDManager m) {
+        // groups of whole encoder calls: 2 × group entries (images and mirrors) is a multiple of the call
+        int per = 3 * h * w, call = LatentCodec.imagesPerCall(vae.config(), h, w), group = call % 2 == 0 ? call / 2 : call;
+        float[][] lat = new float[2 * n][];
         int[][] tk = new int[2 * n][];
-        for (int i = 0; i < n; i++) {
-            float[] img = images.get(i);
-            System.arraycopy(img, 0, x, 2 * i * per, per);
-            System.arraycopy(org.diffuda.data.Transforms.flip(new org.diffuda.data.Sample("x", h, w, img, null)).image(), 0, x,
-                    (2 * i + 1) * per, per);
-            tk[2 * i] = tokens.get(i);
-            tk[2 * i + 1] = tokens.get(i);
-        }
-        try (NDManager sub = m.newSubManager()) {
-            NDArray xs = Tensors.create(sub, x, new ai.djl.ndarray.types.Shape(2L * n, 3, h, w));
-            NDArray z;
-            double scale;
-            if (chooseScale) {
-                NDArray raw = org.diffuda.diffusion.pipelines.LatentCodec.encodeUnscaled(vae, xs);
-                scale = org.diffuda.diffusion.pipelines.LatentCodec.scalingFactor(raw);
-                z = Tensors.mul(raw, scale);
-            } else {
-                z = org.diffuda.diffusion.pipelines.LatentCodec.encode(vae, xs, null);
-                scale = vae.config().scalingFactor();
+        long[] shape = null;
+        // a bar only when there is more than one encoder batch to wait for
+        try (org.diffuda.util.Progress bar = n > group ? new org.diffuda.util.Progress("encode latents", n) : null) {
+            for (int start = 0; start < n; start += group) {
+                int k = Math.min(group, n - start);
+                float[] x = new float[2 * k * per];
+                for (int i = 0; i < k; i++) {
+                    float[] img = images.apply(start + i);
+                    if (img.length != per) {
+                        throw new IllegalArgumentException("image " + (start + i) + " has " + img.length + " values, expected 3x" + h + "x" + w);
+                    }
+                    System.arraycopy(img, 0, x, 2 * i * per, per);
+                    System.arraycopy(org.diffuda.data.Transforms.flip(new org.diffuda.data.Sample("x", h, w, img, null)).image(), 0, x,
+                            (2 * i + 1) * per, per);
+                    tk[2 * (start + i)] = tokens.get(start + i);
+                    tk[2 * (start + i) + 1] = tokens.get(start + i);
+                }
+                try (NDManager sub = m.newSubManager()) {
+                    NDArray xs = Tensors.create(sub, x, new ai.djl.ndarray.types.Shape(2L * k, 3, h, w));
+                    NDArray z = chooseScale ? LatentCodec.encodeUnscaled(vae, xs) : LatentCodec.encode(vae, xs, null);
+                    float[] all = z.toFloatArray();
+                    int lp = all.length / (2 * k);
+                    for (int j = 0; j < 2 * k; j++) {
+                        lat[2 * start + j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
+                    }
+                    shape = z.getShape().slice(1).getShape();
+                }
+                if (bar != null) {
+                    bar.step(k, null);
+                }
             }
-            float[] all = z.toFloatArray();
-            int lp = all.length / (2 * n);
-            float[][] lat = new float[2 * n][];
-            for (int j = 0; j < 2 * n; j++) {
-                lat[j] = java.util.Arrays.copyOfRange(all, j * lp, (j + 1) * lp);
-            }
-            return new MirroredLatents(lat, tk, z.getShape().slice(1).getShape(), scale);
         }
+        double scale = vae.config().scalingFactor();
+        if (chooseScale) {
+            scale = LatentCodec.scalingFactor(lat);
+            try (NDManager sub = m.newSubManager()) {
+                for (int j = 0; j < lat.length; j++) {
+                    lat[j] = Tensors.mul(Tensors.create(sub, lat[j], new ai.djl.ndarray.types.Shape(lat[j].length)), scale).toFloatArray();
+                }
+            }
+        }
+        return new MirroredLatents(lat, tk, shape, scale);
     }
 
     /**

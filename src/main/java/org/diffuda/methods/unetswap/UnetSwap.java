@@ -219,14 +219,9 @@ public final class UnetSwap {
         System.out.println("U-Net swap: fine-tune the " + domain + " U-Net on " + images.name() + " (" + r.unetIters() + " iterations; "
                 + "none given)");
         int[] size = TextToImage.imageSize(s.base());
-        List<Sample> all = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            all.add(images.load(i));
-        }
-        List<Sample> crops = Transforms.fixedCrops(all, size[0], size[1], r.unetCrops(), seed, "finetune crop");
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", r.unetIters(), "batchSize", r.batch(), "lr", r.lr(),
                 "condDropout", 0.1, "warmupIters", Math.min(100, r.unetIters() / 10));
-        Finetuning.train(s.base(), s.variant(), Finetuning.examples(crops, java.util.Collections.nCopies(crops.size(), r.unetPrompt())),
+        Finetuning.train(s.base(), s.variant(), Finetuning.Examples.of(images, r.unetPrompt(), r.unetCrops(), size[0], size[1], seed),
                 fallback, t, false, seed);
         return unet;
     }

@@ -32,12 +32,7 @@ class FinetuneDataTest {
     static final int H = 8, W = 16;
 
     static float[] image(int i) {
-        Random r = new Random(i);
-        float[] x = new float[3 * H * W];
-        for (int k = 0; k < x.length; k++) {
-            x[k] = r.nextFloat();
-        }
-        return x;
+        return big(H, W, i);
     }
 
     /** 70 images: three encoder groups, the last one short. */

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import org.diffuda.data.Dataset;
 import org.diffuda.data.Sample;
 import org.diffuda.data.Transforms;
@@ -28,89 +29,50 @@ public final class Finetuning {
      * their latents are encoded, so a real-scale set (thousands of 512×1024 frames) is never held
      * in memory as pixels — only its latents are (2 × 4 × h/8 × w/8 floats per image).
      */
-    public interface Examples {
-        int size();
-
+    public record Examples(int size, IntFunction<Sample> images, IntFunction<String> captions) {
         /** Image i: CHW in [0, 1], any size (it is resized to the training size). */
-        Sample image(int i);
+        public Sample image(int i) {
+            return images.apply(i);
+        }
 
-        String caption(int i);
+        public String caption(int i) {
+            return captions.apply(i);
+        }
 
         /** Samples already in memory. */
-        static Examples of(List<Sample> samples, List<String> captions) {
+        public static Examples of(List<Sample> samples, List<String> captions) {
             if (samples.size() != captions.size()) {
                 throw new IllegalArgumentException(samples.size() + " images, " + captions.size() + " captions");
             }
-            return new Examples() {
-                @Override
-                public int size() {
-                    return samples.size();
-                }
-
-                @Override
-                public Sample image(int i) {
-                    return samples.get(i);
-                }
-
-                @Override
-                public String caption(int i) {
-                    return captions.get(i);
-                }
-            };
+            return new Examples(samples.size(), samples::get, captions::get);
         }
 
         /** A captioned folder (metadata.jsonl with file_name, text), each image read when it is encoded. */
-        static Examples captioned(java.nio.file.Path dir) {
+        public static Examples captioned(java.nio.file.Path dir) {
             org.diffuda.diffusion.prior.CaptionedImages.Folder f = org.diffuda.diffusion.prior.CaptionedImages.folder(dir);
-            return new Examples() {
-                @Override
-                public int size() {
-                    return f.size();
-                }
-
-                @Override
-                public Sample image(int i) {
-                    return f.image(i);
-                }
-
-                @Override
-                public String caption(int i) {
-                    return f.caption(i);
-                }
-            };
+            return new Examples(f.size(), f::image, f::caption);
         }
 
         /**
          * Every image of {@code data}, each captioned {@code caption}; with {@code crops} &gt; 0,
          * instead {@code crops} random h × w crops of each at its own resolution
-         * ({@link Transforms#fixedCrops}'s, drawn from {@code seed}), all of one image's in a row.
+         * ({@link Transforms#fixedCrops}'s, drawn from {@code seed}), all of one image's in a row
+         * (its file is decoded once for them).
          */
-        static Examples of(Dataset data, String caption, int crops, int h, int w, long seed) {
+        public static Examples of(Dataset data, String caption, int crops, int h, int w, long seed) {
             int per = Math.max(1, crops);
-            return new Examples() {
-                int cachedIndex = -1;
-                Sample cached;
-
-                @Override
-                public int size() {
-                    return data.size() * per;
-                }
-
-                @Override
-                public synchronized Sample image(int i) {
-                    int index = i / per;
-                    if (index != cachedIndex) {
-                        cached = data.load(index);
-                        cachedIndex = index;
+            Sample[] last = new Sample[1];
+            int[] lastIndex = {-1};
+            IntFunction<Sample> read = i -> {
+                synchronized (last) {
+                    if (i / per != lastIndex[0]) {
+                        last[0] = data.load(i / per);
+                        lastIndex[0] = i / per;
                     }
-                    return crops > 0 ? Transforms.fixedCrop(cached, h, w, i % per, seed, "finetune crop") : cached;
-                }
-
-                @Override
-                public String caption(int i) {
-                    return caption;
+                    return crops > 0 ? Transforms.fixedCrop(last[0], h, w, i % per, seed, "finetune crop") : last[0];
                 }
             };
+            return new Examples(data.size() * per, read, i -> caption);
         }
     }
 

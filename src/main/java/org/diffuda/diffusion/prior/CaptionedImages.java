@@ -21,25 +21,17 @@ public record CaptionedImages(List<float[]> images, List<String> captions, List<
 
     /** The first {@code limit} captioned images of {@code dir} (0: all). */
     public static CaptionedImages load(Path dir, int h, int w, int limit) {
-        List<JsonNode> lines = metadata(dir);
-        if (lines == null) {
-            throw new DataException(dir, "not a captioned image folder (no metadata.jsonl)");
-        }
-        if (limit > 0 && lines.size() > limit) {
-            lines = lines.subList(0, limit);
-        }
+        Folder f = folder(dir);
+        int n = limit > 0 ? Math.min(limit, f.size()) : f.size();
         List<float[]> imgs = new ArrayList<>();
         List<String> caps = new ArrayList<>(), styles = new ArrayList<>(), objects = new ArrayList<>();
-        for (JsonNode n : lines) {
-            var img = Png.read(dir.resolve(n.get("file_name").asText()));
-            float[] chw = Png.rgbChw(img);
-            if (img.getHeight() != h || img.getWidth() != w) {
-                chw = Transforms.bilinear(chw, img.getHeight(), img.getWidth(), h, w);
-            }
-            imgs.add(chw);
-            caps.add(n.get("text").asText());
-            styles.add(n.hasNonNull("style") ? n.get("style").asText() : null);
-            objects.add(n.hasNonNull("object") ? n.get("object").asText() : null);
+        for (int i = 0; i < n; i++) {
+            org.diffuda.data.Sample x = f.image(i);
+            imgs.add(x.height() == h && x.width() == w ? x.image() : Transforms.bilinear(x.image(), x.height(), x.width(), h, w));
+            JsonNode line = f.lines().get(i);
+            caps.add(f.caption(i));
+            styles.add(line.hasNonNull("style") ? line.get("style").asText() : null);
+            objects.add(line.hasNonNull("object") ? line.get("object").asText() : null);
         }
         return new CaptionedImages(imgs, caps, styles, objects, h, w);
     }

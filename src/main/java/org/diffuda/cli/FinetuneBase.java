@@ -30,7 +30,7 @@ abstract class FinetuneBase implements Runnable {
     @Option(names = "--train-text-encoder", description = "Train the text encoder jointly (default: frozen).")
     boolean trainTextEncoder;
     @Option(names = "--crops", converter = Ranges.NonNegative.class, defaultValue = "0",
-            description = "Random crops of the pipeline's size per image, at the images' own resolution (0: resize each whole image; default: ${DEFAULT-VALUE}).")
+            description = "Random crops of the training size (the pipeline's, or --height x --width) per image, at the images' own resolution, for a captioned folder too (0: resize each whole image; default: ${DEFAULT-VALUE}).")
     int crops;
     @Option(names = "--half", description = "Write the weights in float16 (as the shipped models; training is float32).")
     boolean half;
@@ -63,12 +63,12 @@ abstract class FinetuneBase implements Runnable {
         Finetuning.Examples ex;
         Path dir = Path.of(data);
         if (Files.isRegularFile(dir.resolve("metadata.jsonl"))) {
-            ex = Finetuning.Examples.captioned(dir);
+            ex = Finetuning.Examples.captioned(dir).cropped(crops, size[0], size[1], common.seed);
         } else {
             if (prompt == null) {
                 throw new DiffudaException("--data " + data + ": no metadata.jsonl; give every image a caption with --prompt");
             }
-            ex = Finetuning.Examples.of(Datasets.open(data, new BadInput(common.skipBad)), prompt, crops, size[0], size[1], common.seed);
+            ex = Finetuning.Examples.of(Datasets.open(data, new BadInput(common.skipBad)), prompt).cropped(crops, size[0], size[1], common.seed);
         }
         if (ex.size() == 0) {
             throw new DiffudaException("--data " + data + ": no images");

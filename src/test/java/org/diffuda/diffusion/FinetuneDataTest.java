@@ -141,7 +141,7 @@ class FinetuneDataTest {
         List<Sample> samples = List.of(new Sample("a", 20, 40, big(20, 40, 1), null),
                 new Sample("b", 6, 12, big(6, 12, 2), null), new Sample("c", 12, 30, big(12, 30, 3), null));
         Counting d = new Counting(samples);
-        Finetuning.Examples ex = Finetuning.Examples.of(d, "a street", 3, H, W, 7);
+        Finetuning.Examples ex = Finetuning.Examples.of(d, "a street").cropped(3, H, W, 7);
         List<Sample> want = Transforms.fixedCrops(samples, H, W, 3, 7, "finetune crop");
         assertEquals(want.size(), ex.size());
         for (int i = 0; i < ex.size(); i++) {
@@ -153,7 +153,7 @@ class FinetuneDataTest {
         }
         assertEquals(3, d.loads, "each image decoded once for its three crops");
 
-        Finetuning.Examples whole = Finetuning.Examples.of(new Counting(samples), "x", 0, H, W, 7);
+        Finetuning.Examples whole = Finetuning.Examples.of(new Counting(samples), "x").cropped(0, H, W, 7);
         assertEquals(3, whole.size());
         assertArrayEquals(samples.get(1).image(), whole.image(1).image());
     }
@@ -181,5 +181,11 @@ class FinetuneDataTest {
         assertEquals(1, ex.size());
         assertEquals("a street", ex.caption(0));
         assertEquals(H, ex.image(0).height());
+        // --crops applies to a captioned folder too, each crop with its image's caption
+        Finetuning.Examples crops = ex.cropped(2, 4, 8, 3);
+        assertEquals(2, crops.size());
+        assertEquals("a street", crops.caption(1));
+        assertEquals(4, crops.image(1).height());
+        assertEquals(8, crops.image(1).width());
     }
 }

@@ -53,26 +53,32 @@ public final class Finetuning {
             return new Examples(f.size(), f::image, f::caption);
         }
 
+        /** Every image of {@code data}, each captioned {@code caption}. */
+        public static Examples of(Dataset data, String caption) {
+            return new Examples(data.size(), data::load, i -> caption);
+        }
+
         /**
-         * Every image of {@code data}, each captioned {@code caption}; with {@code crops} &gt; 0,
-         * instead {@code crops} random h × w crops of each at its own resolution
-         * ({@link Transforms#fixedCrops}'s, drawn from {@code seed}), all of one image's in a row
-         * (its file is decoded once for them).
+         * With {@code crops} &gt; 0, {@code crops} random h × w crops of each image at its own
+         * resolution ({@link Transforms#fixedCrops}'s, drawn from {@code seed}) with its caption, all
+         * of one image's in a row (its file is decoded once for them); with 0, these examples.
          */
-        public static Examples of(Dataset data, String caption, int crops, int h, int w, long seed) {
-            int per = Math.max(1, crops);
+        public Examples cropped(int crops, int h, int w, long seed) {
+            if (crops <= 0) {
+                return this;
+            }
             Sample[] last = new Sample[1];
             int[] lastIndex = {-1};
             IntFunction<Sample> read = i -> {
                 synchronized (last) {
-                    if (i / per != lastIndex[0]) {
-                        last[0] = data.load(i / per);
-                        lastIndex[0] = i / per;
+                    if (i / crops != lastIndex[0]) {
+                        last[0] = image(i / crops);
+                        lastIndex[0] = i / crops;
                     }
-                    return crops > 0 ? Transforms.fixedCrop(last[0], h, w, i % per, seed, "finetune crop") : last[0];
+                    return Transforms.fixedCrop(last[0], h, w, i % crops, seed, "finetune crop");
                 }
             };
-            return new Examples(data.size() * per, read, i -> caption);
+            return new Examples(size * crops, read, i -> caption(i / crops));
         }
     }
 

@@ -221,7 +221,7 @@ public final class UnetSwap {
         int[] size = TextToImage.imageSize(s.base());
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", r.unetIters(), "batchSize", r.batch(), "lr", r.lr(),
                 "condDropout", 0.1, "warmupIters", Math.min(100, r.unetIters() / 10));
-        Finetuning.train(s.base(), s.variant(), Finetuning.Examples.of(images, r.unetPrompt(), r.unetCrops(), size[0], size[1], seed),
+        Finetuning.train(s.base(), s.variant(), Finetuning.Examples.of(images, r.unetPrompt()).cropped(r.unetCrops(), size[0], size[1], seed),
                 fallback, t, false, seed);
         return unet;
     }

@@ -2,10 +2,12 @@
 # Kill-loop check: a run killed with SIGKILL at random instants and resumed each time must end with
 # the uninterrupted run's bytes and leave no temporary folders behind.
 #
-#   [RUN=train-seg|adapt-zodi] [ITERS=N] scripts/kill-loop.sh [KILLS] [WORK_DIR]
+#   [RUN=train-seg|finetune|adapt-zodi|...] [ITERS=N] scripts/kill-loop.sh [KILLS] [WORK_DIR]
 #
 # RUN=train-seg (default; ITERS 150): one training run; compared: weights, optimiser state, loss
-# history, configuration. RUN=adapt-zodi (ITERS 40): the whole ZoDi method on a 24-image source —
+# history, configuration. RUN=finetune (ITERS 600): the shipped prior's U-Net fine-tuned on two
+# crops of each of 40 images (latents encoded anew by every resumed run; a checkpoint every 250
+# iterations). RUN=adapt-zodi (ITERS 40): the whole ZoDi method on a 24-image source —
 # transfer, the layout judge's transfers and samples from noise, source-only and ZoDi for two seeds,
 # evaluation, report (about 30 s uninterrupted, with the shipped prior and ControlNet).
 # RUN=adapt-datum / adapt-unet-swap / adapt-cicld / adapt-sgg-ptl / adapt-daformer (ITERS 30): the
@@ -13,7 +15,7 @@
 # (DreamBooth 10 steps and 8 generated images; 8 generated pairs; CICLD's three rows; SGG+PTL's two
 # stages of 8 translated images). For the methods, compared: every file the run writes but hidden
 # ones (locks, caches) and HTML reports, each JSON file without its wall-clock fields (keys ending
-# in "seconds").
+# in "seconds"); the same for finetune.
 # Both runs write to the same path (the uninterrupted one is moved aside), so paths recorded in
 # the outputs agree. Prints one line per kill and a verdict; exits non-zero when bytes differ or
 # temporaries remain.
@@ -35,6 +37,10 @@ case "$run" in
       --condition-train 1 --condition-val 1 --prior-scenes 1 --prior-objects 1 > /dev/null
     args=(train-seg --data "$work/bench/sim/train" --val "$work/bench/real/val" --iters "${ITERS:-150}" --batch 2 --crop 32x64
           --width 8 --checkpoint-every 1 --seed 3) ;;
+  finetune)
+    "${diffuda[@]}" benchmark make --out "$work/bench" --sim-train 1 --real-train 40 --real-val 2 \
+      --condition-train 1 --condition-val 1 --prior-scenes 1 --prior-objects 1 > /dev/null
+    args=(finetune --threads 2 --data "$work/bench/real/train" --prompt "a street" --crops 2 --iters "${ITERS:-600}" --batch 2) ;;
   adapt-zodi)
     "${diffuda[@]}" benchmark make --out "$work/bench" --sim-train 1 --real-train 24 --real-val 2 \
       --condition-train 4 --condition-val 4 --prior-scenes 1 --prior-objects 1 > /dev/null
@@ -51,7 +57,7 @@ case "$run" in
       adapt-daformer) args=(adapt daformer) ;;
     esac
     args+=(--threads 2 --data "$work/bench" --iters "${ITERS:-30}" --checkpoint-every 5) ;;
-  *) echo "RUN=$run: expected train-seg, adapt-zodi, adapt-datum, adapt-unet-swap, adapt-cicld, adapt-sgg-ptl or adapt-daformer" >&2; exit 2 ;;
+  *) echo "RUN=$run: expected train-seg, finetune, adapt-zodi, adapt-datum, adapt-unet-swap, adapt-cicld, adapt-sgg-ptl or adapt-daformer" >&2; exit 2 ;;
 esac
 
 start=$(date +%s%N)

@@ -1,9 +1,6 @@
 package org.diffuda.diffusion.models;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import org.diffuda.nn.Tensors;
 
 /**
@@ -47,19 +44,7 @@ final class MultiHeadAttention {
             NDArray att = (mask == null ? scores : scores.add(mask)).softmax(-1);
             return att.matMul(vh).transpose(0, 2, 1, 3).reshape(n, lq, dim);
         }
-        NDManager parent = q.getManager();
-        NDList parts = new NDList();
-        for (long s = 0; s < lq; s += rows) {
-            try (NDManager sub = parent.newSubManager()) {
-                NDArray qs = qh.get(":, :, " + s + ":" + Math.min(lq, s + rows) + ", :");
-                qs.attach(sub);
-                NDArray o = Tensors.mul(qs.matMul(kh), scale).softmax(-1).matMul(vh);
-                o.attach(parent);
-                parts.add(o);
-            }
-        }
-        NDArray all = NDArrays.concat(parts, 2);
-        parts.forEach(NDArray::close);
+        NDArray all = Tensors.inSlices(qh, 2, rows, qs -> Tensors.mul(qs.matMul(kh), scale).softmax(-1).matMul(vh));
         return all.transpose(0, 2, 1, 3).reshape(n, lq, dim);
     }
 }

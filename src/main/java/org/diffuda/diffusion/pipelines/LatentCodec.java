@@ -1,9 +1,6 @@
 package org.diffuda.diffusion.pipelines;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import org.diffuda.diffusion.models.AutoencoderKL;
 import org.diffuda.nn.Tensors;
 import org.diffuda.util.Generator;
@@ -35,7 +32,7 @@ public final class LatentCodec {
 
     /** Scaled latents of images in [0, 1]; {@code sample == null} takes the mode. */
     public static NDArray encode(AutoencoderKL vae, NDArray images, Generator sample) {
-        return chunked(images, imagesPerCall(vae, images), x -> vae.encode(Tensors.affine(x, 2, -1), sample, false));
+        return Tensors.inSlices(images, 0, imagesPerCall(vae, images), x -> vae.encode(Tensors.affine(x, 2, -1), sample, false));
     }
 
     /** Images in [0, 1] from scaled latents. */
@@ -43,7 +40,7 @@ public final class LatentCodec {
         int f = downsampling(vae);
         long[] s = latents.getShape().getShape();
         int per = imagesPerCall(vae.config(), s[2] * f, s[3] * f);
-        return chunked(latents, per, z -> Tensors.div(vae.decode(z, false).add(1f), 2).clip(0f, 1f));
+        return Tensors.inSlices(latents, 0, per, z -> Tensors.div(vae.decode(z, false).add(1f), 2).clip(0f, 1f));
     }
 
     /**
@@ -51,7 +48,7 @@ public final class LatentCodec {
      * 0.18215 ≈ 1/std of its latents.
      */
     public static NDArray encodeUnscaled(AutoencoderKL vae, NDArray images) {
-        return chunked(images, imagesPerCall(vae, images), x -> vae.encodeDist(Tensors.affine(x, 2, -1), false)[0]);
+        return Tensors.inSlices(images, 0, imagesPerCall(vae, images), x -> vae.encodeDist(Tensors.affine(x, 2, -1), false)[0]);
     }
 
     /** 1/std of latents, SD's rule for {@code scaling_factor}. */
@@ -82,26 +79,5 @@ public final class LatentCodec {
 
     private static int imagesPerCall(AutoencoderKL vae, NDArray images) {
         return imagesPerCall(vae.config(), images.getShape().get(2), images.getShape().get(3));
-    }
-
-    private static NDArray chunked(NDArray x, int chunk, java.util.function.Function<NDArray, NDArray> fn) {
-        long n = x.getShape().get(0);
-        NDManager parent = x.getManager();
-        NDList outs = new NDList();
-        for (long i = 0; i < n; i += chunk) {
-            try (NDManager sub = parent.newSubManager()) {
-                NDArray part = x.get(i + ":" + Math.min(n, i + chunk));
-                part.attach(sub);
-                NDArray y = fn.apply(part);
-                y.attach(parent);
-                outs.add(y);
-            }
-        }
-        if (outs.size() == 1) {
-            return outs.get(0);
-        }
-        NDArray all = NDArrays.concat(outs, 0);
-        outs.forEach(NDArray::close);
-        return all;
     }
 }

@@ -165,8 +165,8 @@ public interface TrainingData extends AutoCloseable {
         double scale = vae.config().scalingFactor();
         if (chooseScale) {
             scale = LatentCodec.scalingFactor(lat);
-            try (NDManager sub = m.newSubManager()) {
-                for (int j = 0; j < lat.length; j++) {
+            for (int j = 0; j < lat.length; j++) {
+                try (NDManager sub = m.newSubManager()) { // one latent's tensors at a time
                     lat[j] = Tensors.mul(Tensors.create(sub, lat[j], new ai.djl.ndarray.types.Shape(lat[j].length)), scale).toFloatArray();
                 }
             }

@@ -53,6 +53,32 @@ public final class Tensors {
         return all;
     }
 
+    /**
+     * {@code fn}'s result, its intermediates freed as soon as it returns when no gradient is being
+     * recorded: the inputs are lent to a memory scope of their own for the call, the result is
+     * given to the first input's manager. DJL frees an array only when its manager closes, so
+     * without this an inference forward holds every intermediate of every layer until the end of
+     * the step, where PyTorch frees each as its last reference goes; a layer of a large model
+     * wraps its forward in this. Under autograd {@code fn} runs as it is (the backward pass needs
+     * what it saved, and the step's scope frees it).
+     */
+    public static NDArray freeing(java.util.function.Supplier<NDArray> fn, NDArray... inputs) {
+        if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
+            return fn.get();
+        }
+        NDManager parent = inputs[0].getManager();
+        try (NDManager sub = parent.newSubManager()) {
+            for (NDArray x : inputs) {
+                if (x != null) {
+                    x.tempAttach(sub);
+                }
+            }
+            NDArray y = fn.get();
+            y.attach(parent);
+            return y;
+        }
+    }
+
     /** A 0-d tensor of {@code like}'s type and device, in libtorch-owned memory. */
     public static NDArray scalar(NDArray like, double v) {
         return like.getManager().full(new Shape(), (float) v, like.getDataType());

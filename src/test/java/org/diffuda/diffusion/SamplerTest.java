@@ -211,4 +211,35 @@ class SamplerTest {
             assertArrayEquals(pair.toFloatArray(), joined.toFloatArray(), 0f);
         }
     }
+
+    /**
+     * A step's arrays are freed with the step: whatever the number of steps, with classifier-free
+     * guidance and a ControlNet, the caller's scope gains the result and nothing else. Before,
+     * the ControlNet's conditioning embedding and the concatenated prompts of every step went to
+     * the scope of the control image and the prompts, which lives as long as the batch (13 GB for
+     * two 256×512 transfers, now 2.3 GB).
+     */
+    @Test
+    void samplingStepsLeaveOnlyTheirResultInTheCallersScope() {
+        try (NDManager m = Engines.engine().newBaseManager()) {
+            PipelineFolder.StableDiffusion p = Generator.of(6, "init").seeded(() -> PipelineIoTest.tiny(m));
+            for (int steps : new int[] {2, 5}) {
+                try (NDManager run = m.newSubManager()) {
+                    NDArray x = Generator.of(6, "x").randn(run, new Shape(1, 4, 4, 8));
+                    NDArray image = Generator.of(6, "image").rand(run, new Shape(1, 3, 8, 16), 0f, 1f);
+                    NDArray cond = p.textEncoder().encode(run, new int[][] {p.tokenizer().encode("driving at night")}, false);
+                    NDArray unc = p.textEncoder().encode(run, new int[][] {p.tokenizer().encode("")}, false);
+                    int before = run.getManagedArrays().size();
+                    Scheduler s = new DdimScheduler(SchedulerConfig.ddpm()).eta(1.0);
+                    s.setTimesteps(steps);
+                    var o = DiffusionSampler.Options.of(steps).withGuidance(4).withGenerator(Generator.of(6, "noise"))
+                            .withControl(new DiffusionSampler.Control(p.controlnet(), image, 1.0));
+                    NDArray out = DiffusionSampler.loop(p.unet(), s, x, s.timesteps(), Conditioning.text(cond),
+                            Conditioning.text(unc), o, SamplingHook.NONE);
+                    assertEquals(before + 1, run.getManagedArrays().size(), steps + " steps: the result and nothing else");
+                    assertTrue(Float.isFinite(out.abs().sum().getFloat()));
+                }
+            }
+        }
+    }
 }

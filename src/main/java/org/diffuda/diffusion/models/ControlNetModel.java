@@ -80,7 +80,9 @@ public final class ControlNetModel extends Module {
     public Conditioning residuals(NDArray x, float[] t, NDArray context, NDArray condImage, float scale, boolean training) {
         NDArray emb = timeEmbedding.apply(TimestepEmbedding.sinusoidal(x.getManager(), t, config.blockOutChannels().get(0),
                 config.flipSinToCos(), config.freqShift()), training);
-        NDArray h = convIn.forward(x, training).add(condEmbedding.apply(condImage, training));
+        // the conditioning image outlives the sampling step: its embedding's arrays must not go to its manager
+        NDArray cond = Tensors.freeing(() -> condEmbedding.apply(condImage, training), x, condImage);
+        NDArray h = convIn.forward(x, training).add(cond);
         List<NDArray> skips = new ArrayList<>();
         skips.add(h);
         for (UNetBlocks.Down d : downs) {

@@ -33,6 +33,10 @@ public final class ResnetBlock2D extends Module {
     }
 
     public NDArray apply(NDArray x, NDArray temb, boolean training) {
+        return org.diffuda.nn.Tensors.freeing(() -> compute(x, temb, training), x, temb);
+    }
+
+    private NDArray compute(NDArray x, NDArray temb, boolean training) {
         NDArray h = conv1.forward(Ops.silu(norm1.forward(x, training)), training);
         if (timeEmbProj != null && temb != null) {
             NDArray t = timeEmbProj.forward(Ops.silu(temb), training);

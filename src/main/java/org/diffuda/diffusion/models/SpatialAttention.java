@@ -33,6 +33,10 @@ public final class SpatialAttention extends Module {
     }
 
     public NDArray apply(NDArray x, boolean training) {
+        return org.diffuda.nn.Tensors.freeing(() -> compute(x, training), x);
+    }
+
+    private NDArray compute(NDArray x, boolean training) {
         long n = x.getShape().get(0), h = x.getShape().get(2), w = x.getShape().get(3);
         NDArray t = groupNorm.forward(x, training).reshape(n, channels, h * w).transpose(0, 2, 1);
         NDArray o = MultiHeadAttention.attend(toQ.forward(t, training), toK.forward(t, training), toV.forward(t, training), heads);

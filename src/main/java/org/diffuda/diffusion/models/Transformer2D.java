@@ -33,6 +33,10 @@ public final class Transformer2D extends Module {
     }
 
     public NDArray apply(NDArray x, NDArray context, boolean training) {
+        return org.diffuda.nn.Tensors.freeing(() -> compute(x, context, training), x, context);
+    }
+
+    private NDArray compute(NDArray x, NDArray context, boolean training) {
         long n = x.getShape().get(0), h = x.getShape().get(2), w = x.getShape().get(3);
         NDArray t = projIn.forward(norm.forward(x, training), training).reshape(n, inner, h * w).transpose(0, 2, 1);
         for (Module b : blocks.items()) {

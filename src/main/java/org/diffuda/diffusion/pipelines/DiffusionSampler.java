@@ -145,10 +145,13 @@ public final class DiffusionSampler {
             return d.predict(x, fill(n, t), withControl(cond, x, t, control), false);
         }
         NDArray both = x.concat(x, 0);
+        // the prompts' embeddings and the control image outlive the step; what is made of them here must not
         NDArray context = NDArrays.concat(new NDList(uncond.context(), cond.context()), 0);
+        context.attach(x.getManager());
         Conditioning c2;
         if (control != null) {
             NDArray image = control.image().concat(control.image(), 0);
+            image.attach(x.getManager());
             c2 = control.model().residuals(both, fill(2 * n, t), context, image, (float) control.scale(), false);
         } else {
             // residuals supplied by a hook were computed for x: both halves share them

@@ -6,6 +6,7 @@ import org.diffuda.nn.BatchNorm2d;
 import org.diffuda.nn.Conv2d;
 import org.diffuda.nn.Module;
 import org.diffuda.nn.Ops;
+import org.diffuda.nn.Tensors;
 
 /** mmcv's ConvModule: conv (no bias) → BatchNorm → ReLU, children named conv and bn. */
 public final class ConvModule extends Module {
@@ -25,8 +26,11 @@ public final class ConvModule extends Module {
 
     @Override
     public NDList forward(NDList inputs, boolean training) {
-        NDArray y = bn.forward(conv.forward(inputs.head(), training), training);
-        return new NDList(relu ? Ops.relu(y) : y);
+        NDArray x = inputs.head();
+        return new NDList(Tensors.freeing(() -> {
+            NDArray y = bn.forward(conv.forward(x, training), training);
+            return relu ? Ops.relu(y) : y;
+        }, x));
     }
 
     /** mmcv's DepthwiseSeparableConvModule: depthwise_conv then pointwise_conv, both ConvModules. */

@@ -116,8 +116,10 @@ public final class MixTransformer extends Module {
         }
 
         NDArray apply(NDArray x, long h, long w, boolean training) {
-            x = x.add(dropPath(attn.apply(norm1.forward(x, training), h, w, training), training));
-            return x.add(dropPath(mlp.apply(norm2.forward(x, training), h, w, training), training));
+            return Tensors.freeing(() -> {
+                NDArray y = x.add(dropPath(attn.apply(norm1.forward(x, training), h, w, training), training));
+                return y.add(dropPath(mlp.apply(norm2.forward(y, training), h, w, training), training));
+            }, x);
         }
 
         /** Stochastic depth: drops the residual branch per sample, rescaling the kept ones. */

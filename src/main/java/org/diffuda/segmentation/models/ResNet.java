@@ -10,6 +10,7 @@ import org.diffuda.nn.Conv2d;
 import org.diffuda.nn.Module;
 import org.diffuda.nn.ModuleList;
 import org.diffuda.nn.Ops;
+import org.diffuda.nn.Tensors;
 
 /**
  * ResNet-18/50/101 with torchvision parameter names (conv1, bn1, layer1.0.conv1, ...,
@@ -95,10 +96,12 @@ public final class ResNet extends Module {
         @Override
         public NDList forward(NDList inputs, boolean training) {
             NDArray x = inputs.head();
-            NDArray y = Ops.relu(bn1.forward(conv1.forward(x, training), training));
-            y = bn2.forward(conv2.forward(y, training), training);
-            NDArray id = downsample == null ? x : downsample.apply(x, training);
-            return new NDList(Ops.relu(y.add(id)));
+            return new NDList(Tensors.freeing(() -> {
+                NDArray y = Ops.relu(bn1.forward(conv1.forward(x, training), training));
+                y = bn2.forward(conv2.forward(y, training), training);
+                NDArray id = downsample == null ? x : downsample.apply(x, training);
+                return Ops.relu(y.add(id));
+            }, x));
         }
     }
 
@@ -124,11 +127,13 @@ public final class ResNet extends Module {
         @Override
         public NDList forward(NDList inputs, boolean training) {
             NDArray x = inputs.head();
-            NDArray y = Ops.relu(bn1.forward(conv1.forward(x, training), training));
-            y = Ops.relu(bn2.forward(conv2.forward(y, training), training));
-            y = bn3.forward(conv3.forward(y, training), training);
-            NDArray id = downsample == null ? x : downsample.apply(x, training);
-            return new NDList(Ops.relu(y.add(id)));
+            return new NDList(Tensors.freeing(() -> {
+                NDArray y = Ops.relu(bn1.forward(conv1.forward(x, training), training));
+                y = Ops.relu(bn2.forward(conv2.forward(y, training), training));
+                y = bn3.forward(conv3.forward(y, training), training);
+                NDArray id = downsample == null ? x : downsample.apply(x, training);
+                return Ops.relu(y.add(id));
+            }, x));
         }
     }
 }

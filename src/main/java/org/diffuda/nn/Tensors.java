@@ -54,18 +54,16 @@ public final class Tensors {
     }
 
     /**
-     * {@code fn}'s result, its intermediates freed as soon as it returns when no gradient is being
-     * recorded: the inputs are lent to a memory scope of their own for the call, the result is
-     * given to the first input's manager. DJL frees an array only when its manager closes, so
-     * without this an inference forward holds every intermediate of every layer until the end of
-     * the step, where PyTorch frees each as its last reference goes; a layer of a large model
-     * wraps its forward in this. Under autograd {@code fn} runs as it is (the backward pass needs
-     * what it saved, and the step's scope frees it).
+     * {@code fn}'s result, with every array {@code fn} made on the way freed as soon as it returns:
+     * the inputs are lent to a memory scope of their own for the call and go back where they were,
+     * the result is given to the first input's manager. DJL frees an array only when its manager
+     * closes, so without this a forward pass holds every intermediate of every layer until the end
+     * of the step, where PyTorch frees each as its last reference goes; a layer of a large model
+     * wraps its forward in this. Under autograd as well: libtorch's graph keeps its own references
+     * to what the backward pass needs (as in PyTorch, where a layer's local tensors go out of scope
+     * before {@code backward()}), so only what nothing will read again is freed.
      */
     public static NDArray freeing(java.util.function.Supplier<NDArray> fn, NDArray... inputs) {
-        if (ai.djl.pytorch.jni.JniUtils.isGradMode()) {
-            return fn.get();
-        }
         NDManager parent = inputs[0].getManager();
         try (NDManager sub = parent.newSubManager()) {
             for (NDArray x : inputs) {

@@ -73,4 +73,17 @@ class LayerScopeTest {
             });
         }
     }
+
+    @Test
+    void anInputHandedBackStaysWithItsOwnManager() {
+        try (NDManager m = Engines.engine().newBaseManager(); NDManager step = m.newSubManager();
+             NDManager longLived = m.newSubManager()) {
+            NDArray x = step.zeros(new Shape(2));
+            NDArray kept = longLived.ones(new Shape(2));
+            NDArray y = org.diffuda.nn.Tensors.freeing(() -> kept, x, kept);
+            assertSame(kept, y);
+            assertSame(longLived, kept.getManager());
+            assertEquals(2f, kept.sum().getFloat(), 0f);
+        }
+    }
 }

@@ -65,4 +65,30 @@ class SafetensorsTest {
         e = assertThrows(DataException.class, () -> Safetensors.read(f));
         assertTrue(e.getMessage().contains("do not match"), e.getMessage());
     }
+
+    /** Read lazily, a tensor's bytes come from the file when asked for: the same bytes, or a refusal if the file was replaced. */
+    @Test
+    void lazyReadGivesTheSameBytesAndRefusesAReplacedFile(@TempDir Path tmp) throws Exception {
+        Map<String, Safetensors.Tensor> w = new LinkedHashMap<>();
+        w.put("a", Safetensors.Tensor.f32(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        w.put("b", Safetensors.Tensor.f16(new float[] {0.5f, -2f}, 2));
+        Path f = tmp.resolve("w.safetensors");
+        Safetensors.write(f, w, Map.of());
+        Map<String, Safetensors.Tensor> eager = Safetensors.read(f).tensors();
+        Map<String, Safetensors.Tensor> lazy = Safetensors.read(f, true).tensors();
+        for (String k : w.keySet()) {
+            assertArrayEquals(eager.get(k).shape(), lazy.get(k).shape());
+            assertEquals(eager.get(k).dtype(), lazy.get(k).dtype());
+            assertArrayEquals(eager.get(k).data(), lazy.get(k).data());
+            assertArrayEquals(eager.get(k).toFloats(), lazy.get(k).toFloats(), 0f);
+        }
+        // replaced (a new file renamed over it, as every diffuda write does) before the bytes were read
+        Path other = tmp.resolve("other.safetensors");
+        Map<String, Safetensors.Tensor> more = new LinkedHashMap<>(w);
+        more.put("c", Safetensors.Tensor.f32(new float[] {7}, 1));
+        Safetensors.write(other, more, Map.of());
+        Files.move(other, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        DataException e = assertThrows(DataException.class, () -> lazy.get("a").data());
+        assertTrue(e.getMessage().contains("w.safetensors") && e.getMessage().contains("changed"), e.getMessage());
+    }
 }

@@ -201,7 +201,7 @@ public final class PipelineFolder {
         String indexName = weightsFile + ".index" + (variant == null ? "" : "." + variant) + ".json";
         Path f = dir.resolve(single);
         if (Files.isRegularFile(f)) {
-            return Safetensors.read(f).tensors();
+            return Safetensors.read(f, true).tensors(); // one tensor's bytes in memory at a time
         }
         Path index = dir.resolve(indexName);
         if (!Files.isRegularFile(index)) {
@@ -221,7 +221,7 @@ public final class PipelineFolder {
             if (!shard.getParent().equals(dir.normalize()) || !Files.isRegularFile(shard)) {
                 throw new DataException(index, "shard '" + e.getKey() + "' is not a file beside the index");
             }
-            Map<String, Safetensors.Tensor> t = Safetensors.read(shard).tensors();
+            Map<String, Safetensors.Tensor> t = Safetensors.read(shard, true).tensors();
             for (String k : e.getValue()) {
                 Safetensors.Tensor x = t.get(k);
                 if (x == null) {

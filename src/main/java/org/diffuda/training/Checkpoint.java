@@ -192,12 +192,12 @@ public final class Checkpoint {
         if (!Files.isRegularFile(p)) {
             throw new DiffudaException(dir + ": not a checkpoint (no " + MODEL + ")");
         }
-        StateDict.load(model, Safetensors.read(p).tensors(), p.toString());
+        StateDict.load(model, Safetensors.read(p, true).tensors(), p.toString());
     }
 
     static void loadOptimizer(Path file, Optimizer opt, boolean required) {
         if (Files.isRegularFile(file)) {
-            opt.loadState(Safetensors.read(file).tensors());
+            opt.loadState(Safetensors.read(file, true).tensors());
         } else if (required) {
             throw new DiffudaException(file + ": missing from the checkpoint");
         }

@@ -207,7 +207,7 @@ public final class Trainer {
             Checkpoint.loadOptimizer(dir.resolve(optimizerFile(i, groups.get(i).name())), groups.get(i).optimizer(), true);
         }
         if (ema != null) {
-            ema.load(Safetensors.read(dir.resolve(EMA)).tensors());
+            ema.load(Safetensors.read(dir.resolve(EMA), true).tensors());
         }
         State st = Json.readFile(dir.resolve(Checkpoint.STATE), State.class);
         if (st.iteration() > iterations) {

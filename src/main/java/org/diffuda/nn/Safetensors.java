@@ -303,8 +303,9 @@ public final class Safetensors {
             for (long s : t.shape()) {
                 sh.add(s);
             }
-            n.putArray("data_offsets").add(offset).add(offset + t.data().length);
-            offset += t.data().length;
+            long length = t.numel() * bytesPer(t.dtype()); // without reading a file-backed tensor's bytes
+            n.putArray("data_offsets").add(offset).add(offset + length);
+            offset += length;
         }
         byte[] hb = Json.MAPPER.writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                 .writeValueAsBytes(header);
@@ -316,8 +317,12 @@ public final class Safetensors {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
             out.write(len.array());
             out.write(h);
-            for (Tensor t : tensors.values()) {
-                out.write(t.data());
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                byte[] d = e.getValue().data();
+                if (d.length != e.getValue().numel() * bytesPer(e.getValue().dtype())) {
+                    throw new IllegalArgumentException("tensor " + e.getKey() + ": " + d.length + " bytes for its shape and dtype");
+                }
+                out.write(d);
             }
         }
     }

@@ -25,25 +25,22 @@ public final class Tensors {
     private Tensors() {}
 
     /**
-     * {@code fn} over slices of {@code x} of at most {@code size} along {@code axis}, each computed
-     * in its own memory scope (its intermediates freed before the next slice), the results joined
+     * {@code fn} over slices of {@code x} of at most {@code size} along {@code axis}, each slice
+     * through {@link #freeing} (its intermediates freed before the next slice), the results joined
      * along the same axis in {@code x}'s manager: how a large batch or sequence goes through an
-     * operation without all of its intermediates at once. The scopes free what a backward pass
-     * through {@code fn} would need: for inference and frozen modules.
+     * operation without all of its intermediates at once.
      */
     public static NDArray inSlices(NDArray x, int axis, long size, java.util.function.Function<NDArray, NDArray> fn) {
         long n = x.getShape().get(axis);
-        NDManager parent = x.getManager();
         ai.djl.ndarray.NDList outs = new ai.djl.ndarray.NDList();
         String before = ":, ".repeat(axis);
         for (long i = 0; i < n; i += size) {
-            try (NDManager sub = parent.newSubManager()) {
-                NDArray part = x.get(before + i + ":" + Math.min(n, i + size));
-                part.attach(sub);
-                NDArray y = fn.apply(part);
-                y.attach(parent);
-                outs.add(y);
+            NDArray part = x.get(before + i + ":" + Math.min(n, i + size));
+            NDArray y = freeing(() -> fn.apply(part), part);
+            if (y != part) {
+                part.close();
             }
+            outs.add(y);
         }
         if (outs.size() == 1) {
             return outs.get(0);

@@ -25,25 +25,39 @@ import org.diffuda.util.Json;
 public final class Safetensors {
     /**
      * A tensor as stored: dtype name (F32, F16, BF16, I64, ...), shape, raw little-endian bytes —
-     * held in memory, or (from {@link #read(Path, boolean)} with {@code lazy}) read from the file
-     * each time {@link #data()} is asked for, so that loading a model holds one tensor's bytes at
-     * a time instead of the whole file's (3.4 GB for Stable Diffusion's U-Net in float32).
+     * held in memory, or made each time {@link #data()} is asked for: read from the file (from
+     * {@link #read(Path, boolean)} with {@code lazy}) or copied from a live array ({@link #deferred}),
+     * so that loading or saving a model holds one tensor's bytes at a time instead of the whole
+     * file's (3.4 GB for Stable Diffusion's U-Net in float32).
      */
     public static final class Tensor {
         private final String dtype;
         private final long[] shape;
         private final byte[] data;
-        private final Stored stored;
+        private final java.util.function.Supplier<byte[]> source;
 
         public Tensor(String dtype, long[] shape, byte[] data) {
             this(dtype, shape, data, null);
         }
 
-        private Tensor(String dtype, long[] shape, byte[] data, Stored stored) {
+        private Tensor(String dtype, long[] shape, byte[] data, java.util.function.Supplier<byte[]> source) {
             this.dtype = dtype;
             this.shape = shape;
             this.data = data;
-            this.stored = stored;
+            this.source = source;
+        }
+
+        /**
+         * A tensor whose bytes are made when asked for (each time), for a writer that consumes it
+         * at once: what {@code bytes} reads must not change between building and writing.
+         */
+        public static Tensor deferred(String dtype, long[] shape, java.util.function.Supplier<byte[]> bytes) {
+            return new Tensor(dtype, shape, null, bytes);
+        }
+
+        /** This tensor as float16, converted when its bytes are asked for (F32 only; others as they are). */
+        public Tensor toF16Deferred() {
+            return dtype.equals("F32") ? deferred("F16", shape, () -> f16(toFloats(), shape).data()) : this;
         }
 
         public String dtype() {
@@ -54,9 +68,9 @@ public final class Safetensors {
             return shape;
         }
 
-        /** The raw bytes (read from the file now if this tensor is read lazily). */
+        /** The raw bytes (read from the file, or copied from the array, now if this tensor is lazy). */
         public byte[] data() {
-            return data != null ? data : stored.read();
+            return data != null ? data : source.get();
         }
 
         public long numel() {
@@ -161,8 +175,9 @@ public final class Safetensors {
      * Where a lazily read tensor's bytes are: a range of a file, which must still be the file that
      * was validated (same file key and size) when they are read.
      */
-    private record Stored(Path file, Object fileKey, long size, long position, int length) {
-        byte[] read() {
+    private record Stored(Path file, Object fileKey, long size, long position, int length) implements java.util.function.Supplier<byte[]> {
+        @Override
+        public byte[] get() {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                 Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
                 if (ch.size() != size || (fileKey != null && !fileKey.equals(key))) {

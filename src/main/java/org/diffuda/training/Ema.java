@@ -46,9 +46,10 @@ public final class Ema {
         shadow.forEach((k, v) -> Tensors.copyInto(params.get(k).getArray(), v));
     }
 
+    /** The shadow weights as named tensors for a checkpoint, copied as they are written (write before the next update). */
     public Map<String, Safetensors.Tensor> state() {
         Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
-        shadow.forEach((k, v) -> out.put(k, StateDict.tensor(v)));
+        shadow.forEach((k, v) -> out.put(k, StateDict.deferred(v)));
         out.put("__steps__", Safetensors.Tensor.f32(new float[] {steps}, 1));
         return out;
     }

@@ -347,11 +347,11 @@ public final class Optimizer {
         return a;
     }
 
-    /** Optimizer state as named tensors for a checkpoint. */
+    /** Optimizer state as named tensors for a checkpoint, copied as they are written (write before the next step). */
     public Map<String, Safetensors.Tensor> state() {
         Map<String, Safetensors.Tensor> out = new LinkedHashMap<>();
-        m1.forEach((k, v) -> out.put("m1." + k, StateDict.tensor(v)));
-        m2.forEach((k, v) -> out.put("m2." + k, StateDict.tensor(v)));
+        m1.forEach((k, v) -> out.put("m1." + k, StateDict.deferred(v)));
+        m2.forEach((k, v) -> out.put("m2." + k, StateDict.deferred(v)));
         out.put("step", Safetensors.Tensor.f32(new float[] {step}, 1));
         return out;
     }

@@ -176,9 +176,9 @@ public final class PipelineFolder {
         } else if (model instanceof ControlNetModel cn) {
             Files.writeString(dir.resolve("config.json"), Json.write(cn.config()));
         }
-        Map<String, Safetensors.Tensor> w = StateDict.of(model);
+        Map<String, Safetensors.Tensor> w = StateDict.deferred(model); // one tensor in the heap at a time
         if (half) {
-            w.replaceAll((k, t) -> t.dtype().equals("F32") ? Safetensors.Tensor.f16(t.toFloats(), t.shape()) : t);
+            w.replaceAll((k, t) -> t.toF16Deferred());
         }
         Safetensors.write(dir.resolve(weightsFile), w, Map.of("format", "pt"));
     }

@@ -131,7 +131,9 @@ public final class Optimizer {
             // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
             ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
             for (NDArray g : grads.values()) {
-                parts.add(tmp(sub, clipNorm > 0 ? g.square().sum() : g.sum()));
+                try (NDManager pm = sub.newSubManager()) { // one parameter's temporaries at a time
+                    parts.add(tmp(sub, clipNorm > 0 ? tmp(pm, g.square()).sum() : g.sum()));
+                }
             }
             double total = grads.isEmpty() ? 0 : tmp(sub, ai.djl.ndarray.NDArrays.stack(parts)).sum().getFloat();
             double norm = clipNorm > 0 ? Math.sqrt(total) : total;
@@ -150,23 +152,25 @@ public final class Optimizer {
             for (Map.Entry<String, NDArray> e : grads.entrySet()) {
                 String k = e.getKey();
                 NDArray w = params.get(k).getArray();
-                NDArray g = tmp(sub, scale == 1 ? e.getValue().duplicate() : Tensors.mul(e.getValue(), scale));
-                double rate = lr * lrMult.get(k);
-                double wd = decay.get(k) ? weightDecay : 0;
-                if (kind == Kind.SGD) {
-                    if (wd > 0) {
-                        g.addi(tmp(sub, Tensors.mul(w, wd)));
-                    }
-                    NDArray buf = m1.get(k);
-                    if (momentum > 0) {
-                        if (buf == null) {
-                            buf = w.zerosLike();
-                            m1.put(k, buf);
+                try (NDManager pm = sub.newSubManager()) { // one parameter's temporaries at a time
+                    NDArray g = tmp(pm, scale == 1 ? e.getValue().duplicate() : Tensors.mul(e.getValue(), scale));
+                    double rate = lr * lrMult.get(k);
+                    double wd = decay.get(k) ? weightDecay : 0;
+                    if (kind == Kind.SGD) {
+                        if (wd > 0) {
+                            g.addi(tmp(pm, Tensors.mul(w, wd)));
                         }
-                        Tensors.muli(buf, momentum).addi(g);
-                        w.subi(tmp(sub, Tensors.mul(buf, rate)));
-                    } else {
-                        w.subi(Tensors.muli(g, rate));
+                        NDArray buf = m1.get(k);
+                        if (momentum > 0) {
+                            if (buf == null) {
+                                buf = w.zerosLike();
+                                m1.put(k, buf);
+                            }
+                            Tensors.muli(buf, momentum).addi(g);
+                            w.subi(tmp(pm, Tensors.mul(buf, rate)));
+                        } else {
+                            w.subi(Tensors.muli(g, rate));
+                        }
                     }
                 }
                 e.getValue().subi(e.getValue()); // zero the accumulated gradient in place
@@ -191,18 +195,23 @@ public final class Optimizer {
         if (buckets == null || !bucketKeys.equals(keys)) {
             buildBuckets(keys);
         }
-        java.util.List<NDArray> flat = new java.util.ArrayList<>();
+        // Each bucket's temporaries live in a scope of their own, closed when the bucket is done, so a
+        // step holds a few bucket-sized copies at a time, not a few copies of the model (SD's U-Net:
+        // the step grew by 17 GB). With one bucket, its flat gradient is kept for the second pass;
+        // with several, it is concatenated again there (a copy, instead of holding them all).
+        boolean keep = buckets.size() == 1;
+        NDArray kept = null;
         ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
         for (Bucket b : buckets) {
-            ai.djl.ndarray.NDList gs = new ai.djl.ndarray.NDList();
-            for (String k : b.keys) {
-                gs.add(grads.get(k).reshape(-1));
+            try (NDManager bm = sub.newSubManager()) {
+                NDArray g = flatGradient(b, grads, bm);
+                // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
+                parts.add(tmp(sub, clipNorm > 0 ? g.square().sum() : g.sum()));
+                if (keep) {
+                    kept = tmp(sub, g);
+                }
             }
-            NDArray g = tmp(sub, b.keys.size() == 1 ? gs.head().duplicate() : ai.djl.ndarray.NDArrays.concat(gs));
-            flat.add(g);
-            parts.add(tmp(sub, clipNorm > 0 ? g.square().sum() : g.sum()));
         }
-        // one read for the whole step: Σ‖g‖² when clipping (the norm), else Σg (NaN/inf show through)
         double total = tmp(sub, parts.size() == 1 ? parts.head() : ai.djl.ndarray.NDArrays.stack(parts).sum()).getFloat();
         double norm = clipNorm > 0 ? Math.sqrt(total) : total;
         if (!Double.isFinite(norm)) {
@@ -213,41 +222,51 @@ public final class Optimizer {
         }
         double scale = clipNorm > 0 && norm > clipNorm ? clipNorm / (norm + 1e-6) : 1;
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        for (int bi = 0; bi < buckets.size(); bi++) {
-            Bucket b = buckets.get(bi);
-            NDArray g = flat.get(bi);
-            if (scale != 1) {
-                Tensors.muli(g, scale);
-            }
-            // in place, no temporaries: m ← β₁(m − g) + g, then g ← g², v ← β₂(v − g²) + g²
-            Tensors.muli(b.m.subi(g), beta1).addi(g);
-            g.muli(g);
-            Tensors.muli(b.v.subi(g), beta2).addi(g);
-            NDArray denom = Tensors.addi(tmp(sub, b.v.sqrt()), eps * Math.sqrt(bc2));
-            NDArray update = tmp(sub, b.m.div(denom));
-            if (b.lrMult != null) {
-                update.muli(b.lrMult);
-            }
-            Tensors.muli(update, lr * Math.sqrt(bc2) / bc1);
-            if (weightDecay > 0 && b.decayMult != null) {
-                ai.djl.ndarray.NDList ws = new ai.djl.ndarray.NDList();
-                for (String k : b.keys) {
-                    ws.add(tmp(sub, params.get(k).getArray().reshape(-1)));
+        for (Bucket b : buckets) {
+            try (NDManager bm = sub.newSubManager()) {
+                NDArray g = keep ? kept : flatGradient(b, grads, bm);
+                if (scale != 1) {
+                    Tensors.muli(g, scale);
                 }
-                NDArray w = tmp(sub, b.keys.size() == 1 ? ws.head().duplicate() : ai.djl.ndarray.NDArrays.concat(ws));
-                if (b.decayMult.size() > 1) {
-                    w.muli(b.decayMult);
+                // in place, no temporaries: m ← β₁(m − g) + g, then g ← g², v ← β₂(v − g²) + g²
+                Tensors.muli(b.m.subi(g), beta1).addi(g);
+                g.muli(g);
+                Tensors.muli(b.v.subi(g), beta2).addi(g);
+                NDArray denom = Tensors.addi(tmp(bm, b.v.sqrt()), eps * Math.sqrt(bc2));
+                NDArray update = tmp(bm, b.m.div(denom));
+                if (b.lrMult != null) {
+                    update.muli(b.lrMult);
                 }
-                update.addi(Tensors.muli(w, lr * weightDecay));
-            }
-            for (int i = 0; i < b.keys.size(); i++) {
-                NDArray w = params.get(b.keys.get(i)).getArray();
-                w.subi(tmp(sub, update.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(b.offsets[i], b.offsets[i + 1]))
-                        .reshape(w.getShape())));
+                Tensors.muli(update, lr * Math.sqrt(bc2) / bc1);
+                if (weightDecay > 0 && b.decayMult != null) {
+                    ai.djl.ndarray.NDList ws = new ai.djl.ndarray.NDList();
+                    for (String k : b.keys) {
+                        ws.add(tmp(bm, params.get(k).getArray().reshape(-1)));
+                    }
+                    NDArray w = tmp(bm, b.keys.size() == 1 ? ws.head().duplicate() : ai.djl.ndarray.NDArrays.concat(ws));
+                    if (b.decayMult.size() > 1) {
+                        w.muli(b.decayMult);
+                    }
+                    update.addi(Tensors.muli(w, lr * weightDecay));
+                }
+                for (int i = 0; i < b.keys.size(); i++) {
+                    NDArray w = params.get(b.keys.get(i)).getArray();
+                    w.subi(tmp(bm, update.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(b.offsets[i], b.offsets[i + 1]))
+                            .reshape(w.getShape())));
+                }
             }
         }
         grads.values().forEach(Tensors::zero);
         return true;
+    }
+
+    /** A bucket's gradients as one flat copy, in {@code scope}. */
+    private static NDArray flatGradient(Bucket b, Map<String, NDArray> grads, NDManager scope) {
+        ai.djl.ndarray.NDList gs = new ai.djl.ndarray.NDList();
+        for (String k : b.keys) {
+            gs.add(tmp(scope, grads.get(k).reshape(-1)));
+        }
+        return tmp(scope, b.keys.size() == 1 ? gs.head().duplicate() : ai.djl.ndarray.NDArrays.concat(gs));
     }
 
     /** Parameters stepped together: flat moments, per-element lr multipliers and decay masks (null when all 1). */
@@ -260,7 +279,7 @@ public final class Optimizer {
         NDArray decayMult; // one element (1) when every parameter decays at the base rate
     }
 
-    /** Elements per bucket: bounds the transient copies (gradients, weights, update) at 4 × 64 MB. */
+    /** Elements per bucket: bounds a step's transient copies (gradients, weights, update) at a few × 64 MB. */
     private long bucketElements = 1L << 24;
 
     private java.util.List<Bucket> buckets;

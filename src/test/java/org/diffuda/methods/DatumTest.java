@@ -80,6 +80,12 @@ public class DatumTest {
         byte[] unet2 = Files.readAllBytes(r.byStep().get(2).resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS));
         byte[] unet4 = Files.readAllBytes(r.pipeline().resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS));
         assertFalse(java.util.Arrays.equals(unet2, unet4), "steps 3-4 moved the U-Net");
+        // DreamBooth keeps no EMA: none in the checkpoint, and the pipeline holds the trained weights themselves
+        assertFalse(Files.exists(tmp.resolve("db/checkpoint/ema.safetensors")));
+        var trained = org.diffuda.nn.Safetensors.read(tmp.resolve("db/checkpoint/model.safetensors")).tensors();
+        var saved = org.diffuda.nn.Safetensors.read(r.pipeline().resolve("unet/" + PipelineFolder.DIFFUSERS_WEIGHTS)).tensors();
+        assertEquals(trained.keySet(), saved.keySet());
+        trained.forEach((k, t) -> assertArrayEquals(t.data(), saved.get(k).data(), k));
         try (NDManager m = Engines.engine().newBaseManager()) {
             var b = PipelineFolder.load(base, m);
             var p = PipelineFolder.load(r.pipeline(), m);

@@ -84,7 +84,9 @@ public final class PixelDdpm {
             cfg.put("data", org.diffuda.data.Datasets.describe(data));
             Ema ema = new DiffusionTrainer(unet, Scheduler.create(sc).noise(), sc.predictionType(), c, seed)
                     .train(data, out.resolve("checkpoint"), cfg, bad, 0, history);
-            ema.copyTo(unet);
+            if (ema != null) { // null: a recipe without EMA (decay 0)
+                ema.copyTo(unet);
+            }
             PipelineFolder.saveUNet2D(out.resolve("unet"), unet);
             Files.createDirectories(out.resolve("scheduler"));
             Json.writeFile(out.resolve("scheduler/scheduler_config.json"), sc);

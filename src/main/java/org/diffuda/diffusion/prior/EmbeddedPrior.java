@@ -99,7 +99,9 @@ public final class EmbeddedPrior {
                     c.captionDropout(), seed);
             Ema ema = new DiffusionTrainer(unet, noise, "epsilon", c.unet(), seed)
                     .train(td, text, work.resolve("unet"), cfg, 0, null);
-            ema.copyTo(unet);
+            if (ema != null) { // null: a recipe without EMA (decay 0)
+                ema.copyTo(unet);
+            }
             PipelineFolder.save(out, new PipelineFolder.StableDiffusion(unet, vae, text, tok, sc, null), true);
             return out;
         }

@@ -66,6 +66,9 @@ public final class DiffusionTrainer {
     /**
      * Trains on any {@link TrainingData}. With {@code trainTextEncoder} false the text encoder only
      * encodes (frozen, as diffusers' train_text_to_image and DreamBooth without --train_text_encoder).
+     * Returns the EMA of the weights, or null when the recipe's decay is 0: no EMA is kept then (as
+     * diffusers' DreamBooth keeps none) and the model holds the trained weights — no shadow copy in
+     * memory (3.4 GB for SD's U-Net) or in the checkpoints.
      */
     public Ema train(TrainingData data, CLIPTextModel textEncoder, boolean trainTextEncoder, Path ckptDir, Object config,
                      long stopAfter, List<Trainer.Record> historyOut) {
@@ -75,13 +78,15 @@ public final class DiffusionTrainer {
         }
         Optimizer opt = Optimizer.adamw(params, 0.9, 0.999, cfg.weightDecay()).clipGradNorm(cfg.clipNorm());
         LrSchedule lr = new LrSchedule(cfg.lr(), 0, cfg.lr(), cfg.iterations(), cfg.warmupIters(), 1e-3);
-        Ema ema = new Ema(model, cfg.emaDecay());
+        Ema ema = cfg.emaDecay() > 0 ? new Ema(model, cfg.emaDecay()) : null;
         Trainer trainer = new Trainer("diffusion train", cfg.iterations(), seed)
                 .module("", model, null)
                 .group("denoiser", opt, lr)
-                .ema(ema, model)
                 .checkpoint(ckptDir, config, cfg.checkpointEvery())
                 .stopAfter(stopAfter);
+        if (ema != null) {
+            trainer.ema(ema, model);
+        }
         if (textEncoder != null && trainTextEncoder) {
             trainer.module("text_encoder", textEncoder, textEncoder.config());
         }

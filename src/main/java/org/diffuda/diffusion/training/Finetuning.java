@@ -125,7 +125,9 @@ public final class Finetuning {
                     c.condDropout(), seed);
             Ema ema = new DiffusionTrainer(p.unet(), new NoiseSchedule(p.scheduler()), p.scheduler().predictionType(), c, seed)
                     .train(td, p.textEncoder(), trainTextEncoder, out.resolve("checkpoint"), config, 0, null);
-            ema.copyTo(p.unet());
+            if (ema != null) { // null: a recipe without EMA (decay 0)
+                ema.copyTo(p.unet());
+            }
             PipelineFolder.save(out.resolve("pipeline"), p, half);
             return out.resolve("pipeline");
         }

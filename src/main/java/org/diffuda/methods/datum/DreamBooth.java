@@ -25,7 +25,6 @@ import org.diffuda.diffusion.training.TrainingData;
 import org.diffuda.nn.ParamNames;
 import org.diffuda.nn.Tensors;
 import org.diffuda.training.Checkpoint;
-import org.diffuda.training.Ema;
 import org.diffuda.util.Configs;
 import org.diffuda.util.DiffudaException;
 import org.diffuda.util.Engines;
@@ -103,9 +102,9 @@ public final class DreamBooth {
                     continue;
                 }
                 // train (or resume) up to step s; a checkpoint already at s only loads its weights
-                Ema ema = new DiffusionTrainer(p.unet(), new NoiseSchedule(p.scheduler()), p.scheduler().predictionType(),
+                // decay 0: DreamBooth keeps no EMA, the U-Net holds the trained weights
+                new DiffusionTrainer(p.unet(), new NoiseSchedule(p.scheduler()), p.scheduler().predictionType(),
                         tc.withIterations(s), seed).train(data, p.textEncoder(), c.trainTextEncoder(), ckpt, config, 0, null);
-                ema.copyTo(p.unet()); // decay 0: the trained weights (DreamBooth keeps no EMA)
                 PipelineFolder.save(dir, p, false);
             }
             return new Result(out.resolve("pipeline"), byStep, added);

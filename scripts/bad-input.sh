@@ -78,6 +78,7 @@ check "--bogus" "$o" train-seg --data "$sim" --out "$o" --bogus
 check "--window" "" evaluate --model "$work/nomodel" --data "$sim" --window 0
 check "--size" "$o" benchmark make --out "$o" --size 64by128
 check "--caption-dropout" "$o" finetune --data "$sim" --out "$o" --caption-dropout 2
+check "--ema-decay" "$o" finetune --data "$sim" --out "$o" --ema-decay 1
 check "--vae-config" "$o" prior train --data "$work/b/prior" --vae-config "$work/nowhere.json" --out "$o"
 check "--height/--width" "$o" prior train --data "$work/b/prior" --height 36 --out "$o"
 check "--steps" "" prior sample --model "$here/models/prior" --steps 0 --out "$o/x.png"

@@ -42,6 +42,9 @@ abstract class FinetuneBase implements Runnable {
     double lr;
     @Option(names = "--caption-dropout", converter = Ranges.Probability.class, defaultValue = "0.1", description = "Share of empty captions (default: ${DEFAULT-VALUE}).")
     double captionDropout;
+    @Option(names = "--ema-decay", converter = Ranges.Decay.class, defaultValue = "0.999",
+            description = "Decay of the weights' EMA, which the pipeline is written from (0: no EMA, the trained weights, as diffusers' train_text_to_image without --use_ema and DreamBooth; saves a copy of the U-Net in memory and checkpoints; default: ${DEFAULT-VALUE}).")
+    double emaDecay;
     @Mixin
     TrainSizeOptions trainSize;
     @Option(names = "--out", defaultValue = "runs/finetune", description = "Output folder (default: ${DEFAULT-VALUE}).")
@@ -75,7 +78,7 @@ abstract class FinetuneBase implements Runnable {
         }
         Checkpoint.resumePolicy(out.resolve("checkpoint"), resume, out);
         DiffusionTrainConfig t = Configs.with(DiffusionTrainConfig.small(), "iterations", iters, "batchSize", batch, "lr", lr,
-                "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10));
+                "condDropout", captionDropout, "warmupIters", Math.min(100, iters / 10), "emaDecay", emaDecay);
         long t0 = System.nanoTime();
         Path p = Finetuning.train(pipeline, variant, ex, out, t, trainTextEncoder, common.seed, half, trainSize.size());
         CommonOptions.writeEffective(spec, out);

@@ -86,6 +86,18 @@ final class Ranges {
         }
     }
 
+    /** An EMA decay in [0, 1): 0 keeps no EMA; 1 would never move from the initial weights. */
+    static final class Decay implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String s) {
+            double v = real(s);
+            if (v < 0 || v >= 1) {
+                throw new TypeConversionException("must be at least 0 and below 1 (0: no EMA), got " + s.strip());
+            }
+            return v;
+        }
+    }
+
     /** A probability in [0, 1]. */
     static final class Probability implements ITypeConverter<Double> {
         @Override

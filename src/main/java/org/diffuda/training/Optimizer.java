@@ -287,6 +287,11 @@ public final class Optimizer {
 
     /** (Re)groups the parameters that have gradients; moments so far (fresh, loaded or from older buckets) move in. */
     private void buildBuckets(java.util.List<String> keys) {
+        buildBuckets(keys, Map.of(), Map.of());
+    }
+
+    /** As above; a moment neither held nor in {@code m} / {@code v} (loaded, read on demand) starts at zero. */
+    private void buildBuckets(java.util.List<String> keys, Map<String, Safetensors.Tensor> m, Map<String, Safetensors.Tensor> v) {
         java.util.List<Bucket> out = new java.util.ArrayList<>();
         Bucket cur = null;
         long size = 0;
@@ -323,8 +328,8 @@ public final class Optimizer {
             }
             b.lrMult = allOne ? null : Tensors.create(home, mult);
             b.decayMult = noneDecay ? null : allDecay ? Tensors.create(home, new float[] {1f}) : Tensors.create(home, dec);
-            b.m = gather(b, m1, home, total);
-            b.v = gather(b, m2, home, total);
+            b.m = gather(b, m1, m, home, total);
+            b.v = gather(b, m2, v, home, total);
         }
         if (buckets != null) {
             for (Bucket b : buckets) {
@@ -340,15 +345,22 @@ public final class Optimizer {
     }
 
     /** One flat moment tensor for a bucket from the per-parameter ones (zeros where none); the map then holds views. */
-    private NDArray gather(Bucket b, Map<String, NDArray> moments, NDManager home, long total) {
+    private NDArray gather(Bucket b, Map<String, NDArray> moments, Map<String, Safetensors.Tensor> loaded, NDManager home, long total) {
         NDArray flat = home.zeros(new ai.djl.ndarray.types.Shape(total));
         for (int i = 0; i < b.keys.size(); i++) {
             String k = b.keys.get(i);
             NDArray view = flat.get(new ai.djl.ndarray.index.NDIndex().addSliceDim(b.offsets[i], b.offsets[i + 1]))
                     .reshape(params.get(k).getArray().getShape());
             NDArray old = moments.put(k, view);
-            if (old != null) {
+            Safetensors.Tensor t = loaded.get(k);
+            if (t != null) { // a restored state wins over what was held
+                try (NDArray src = Tensors.create(home, t.toFloats(), view.getShape())) {
+                    Tensors.copyInto(view, src);
+                }
+            } else if (old != null) {
                 Tensors.copyInto(view, old);
+            }
+            if (old != null) {
                 old.close();
             }
         }
@@ -375,7 +387,14 @@ public final class Optimizer {
         return out;
     }
 
+    /**
+     * Restores a checkpoint's state. AdamW's moments go straight into the flat buckets of the
+     * parameters they belong to, one tensor at a time (read on demand from a lazily read file):
+     * no per-parameter copies first, whose freed memory the allocator would keep (2 GB for SD's
+     * U-Net). A first step whose parameters differ regroups them, as always.
+     */
     public void loadState(Map<String, Safetensors.Tensor> state) {
+        Map<String, Safetensors.Tensor> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
         for (Map.Entry<String, Safetensors.Tensor> e : state.entrySet()) {
             String key = e.getKey();
             if (key.equals("step")) {
@@ -383,13 +402,25 @@ public final class Optimizer {
                 continue;
             }
             String name = key.substring(3);
-            Parameter p = params.get(name);
-            if (p == null) {
-                continue;
+            if (params.containsKey(name)) {
+                (key.startsWith("m1.") ? first : second).put(name, e.getValue());
             }
-            NDArray w = p.getArray();
-            NDArray a = Tensors.create(w.getManager(), e.getValue().toFloats(), w.getShape());
-            (key.startsWith("m1.") ? m1 : m2).put(name, a);
+        }
+        if (kind == Kind.ADAMW) {
+            java.util.List<String> keys = params.keySet().stream().filter(k -> first.containsKey(k) || second.containsKey(k)).toList();
+            if (!keys.isEmpty()) {
+                buildBuckets(keys, first, second);
+            }
+            return;
+        }
+        for (Map<String, Safetensors.Tensor> part : java.util.List.of(first, second)) {
+            part.forEach((name, t) -> {
+                NDArray w = params.get(name).getArray();
+                NDArray old = (part == first ? m1 : m2).put(name, Tensors.create(w.getManager(), t.toFloats(), w.getShape()));
+                if (old != null) {
+                    old.close();
+                }
+            });
         }
     }
 }

@@ -120,4 +120,44 @@ class OptimizerTest {
             }
         }
     }
+
+    /** k steps, then a checkpoint of weights and state through a file read lazily, then more steps: restored = uninterrupted. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}, bucket {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"adamw, 16777216", "adamw, 5", "sgd, 16777216"})
+    void aRestoredOptimizerContinuesExactlyAsTheUninterruptedOne(String kind, long bucket, @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        float[][] finals = new float[2][];
+        for (int run = 0; run < 2; run++) {
+            try (NDManager m = Engines.engine().newBaseManager()) {
+                Linear l = new Linear(4, 3).init(m, org.diffuda.util.Generator.of(2, "init"));
+                var params = ParamNames.trainable(l);
+                params.values().forEach(p -> p.getArray().setRequiresGradient(true));
+                java.util.function.Supplier<Optimizer> make = () -> (kind.equals("sgd") ? Optimizer.sgd(params, 0.9, 1e-4)
+                        : Optimizer.adamw(params, 0.9, 0.999, 0.05).clipGradNorm(0.5).bucketElements(bucket))
+                        .lrMultiplier(k -> k.equals("bias"), 10).noDecay(k -> k.equals("bias"));
+                Optimizer opt = make.get();
+                for (int step = 1; step <= 6; step++) {
+                    if (run == 1 && step == 4) { // restore into a fresh optimiser, as a resumed run does
+                        java.nio.file.Path f = tmp.resolve("opt-" + kind + bucket + ".safetensors");
+                        org.diffuda.nn.Safetensors.write(f, opt.state(), java.util.Map.of());
+                        opt = make.get();
+                        opt.loadState(org.diffuda.nn.Safetensors.read(f, true).tensors());
+                        assertEquals(3, opt.steps());
+                    }
+                    try (NDManager sub = m.newSubManager()) {
+                        var x = org.diffuda.util.Generator.of(2, "x", step).randn(sub, new Shape(8, 4));
+                        try (GradientCollector gc = Engines.engine().newGradientCollector()) {
+                            gc.backward(l.forward(x, false).square().sum());
+                        }
+                        assertTrue(opt.step(3e-3));
+                    }
+                }
+                float[] w = params.get("weight").getArray().toFloatArray(), b = params.get("bias").getArray().toFloatArray();
+                finals[run] = new float[w.length + b.length];
+                System.arraycopy(w, 0, finals[run], 0, w.length);
+                System.arraycopy(b, 0, finals[run], w.length, b.length);
+            }
+        }
+        assertArrayEquals(finals[0], finals[1], 0f);
+    }
 }

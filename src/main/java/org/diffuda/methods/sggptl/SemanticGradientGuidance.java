@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayList;
@@ -34,8 +35,18 @@ import org.diffuda.util.Engines;
  * </ul>
  */
 public final class SemanticGradientGuidance implements SamplingHook {
-    /** Masked copies per forward/backward pass of g (bounds memory). */
+    /** Masked copies per forward/backward pass of g at the embedded world's 64×128 (bounds memory). */
     static final int CHUNK = 48;
+    private static final long CHUNK_PIXELS = 64L * 128;
+
+    /**
+     * Copies (or images) per pass of g at {@code pixels} per input: {@link #CHUNK} at the embedded
+     * 64×128 and below, fewer as inputs grow (3 at 256×512, 1 from 512×1024 on), so a pass of a
+     * real-scale segmenter with its backward stays near the embedded pass's size.
+     */
+    static int chunkFor(long pixels) {
+        return (int) Math.max(1, Math.min(CHUNK, CHUNK * CHUNK_PIXELS / Math.max(1, pixels)));
+    }
 
     private final Segmenter g;
     private final NDArray labels;
@@ -67,15 +78,48 @@ public final class SemanticGradientGuidance implements SamplingHook {
         return mean.sub(Tensors.mul(grad, scale));
     }
 
-    /** GSG: ∇_{x_k} Σ_pixels CE(g(x_k), y). */
+    /** GSG: ∇_{x_k} Σ_pixels CE(g(x_k), y), a chunk of images at a time (each image's gradient is its own). */
     NDArray globalGradient(NDArray xt) {
+        return globalGradient(xt, chunkFor(pixels()));
+    }
+
+    NDArray globalGradient(NDArray xt, int chunk) {
+        long n = xt.getShape().get(0);
+        if (n <= chunk) {
+            return globalGradient(xt, labels);
+        }
+        NDManager root = xt.getManager();
+        NDList parts = new NDList();
+        for (long i0 = 0; i0 < n; i0 += chunk) {
+            NDIndex rows = new NDIndex().addSliceDim(i0, Math.min(n, i0 + chunk));
+            try (NDManager sub = root.newSubManager()) {
+                NDArray xs = xt.get(rows), ys = labels.get(rows);
+                xs.attach(sub);
+                ys.attach(sub);
+                NDArray part = globalGradient(xs, ys);
+                part.attach(root);
+                parts.add(part);
+            }
+        }
+        NDArray out = NDArrays.concat(parts);
+        parts.close();
+        return out;
+    }
+
+    private NDArray globalGradient(NDArray xt, NDArray y) {
         NDArray x = xt.duplicate();
         x.setRequiresGradient(true);
         try (GradientCollector gc = Engines.engine().newGradientCollector()) {
-            NDArray loss = Losses.crossEntropySum(g.logits(toSegmenter(x), false), labels);
+            NDArray loss = Losses.crossEntropySum(g.logits(toSegmenter(x), false), y);
             gc.backward(loss);
         }
         return detachedGradient(x, xt.getManager());
+    }
+
+    /** Pixels of one segmenter input (the labels' resolution). */
+    private long pixels() {
+        long[] l = labels.getShape().getShape();
+        return l[1] * l[2];
     }
 
     /**
@@ -83,14 +127,18 @@ public final class SemanticGradientGuidance implements SamplingHook {
      * (nearest) for the composition and at the labels' resolution for the masked input and loss.
      */
     NDArray localGradient(NDArray xt) {
+        return localGradient(xt, chunkFor(pixels()));
+    }
+
+    NDArray localGradient(NDArray xt, int chunkSize) {
         NDManager root = xt.getManager();
         long[] s = xt.getShape().getShape();
         if (lowLabels == null) {
             lowLabels = resizeLabels(labels, s[2], s[3]); // lives with the labels, not the step
         }
         NDArray total = root.zeros(xt.getShape());
-        for (int k0 = 0; k0 < copies.size(); k0 += CHUNK) {
-            List<long[]> chunk = copies.subList(k0, Math.min(copies.size(), k0 + CHUNK));
+        for (int k0 = 0; k0 < copies.size(); k0 += chunkSize) {
+            List<long[]> chunk = copies.subList(k0, Math.min(copies.size(), k0 + chunkSize));
             try (NDManager sub = root.newSubManager()) {
                 NDArray xs = select(xt, chunk, sub);
                 xs.setRequiresGradient(true);

@@ -31,12 +31,18 @@ public final class Tensors {
      * operation without all of its intermediates at once.
      */
     public static NDArray inSlices(NDArray x, int axis, long size, java.util.function.Function<NDArray, NDArray> fn) {
+        return inSlices(x, axis, size, (start, part) -> fn.apply(part));
+    }
+
+    /** As above; {@code fn} is also told where its slice starts (to take the matching slice of another array). */
+    public static NDArray inSlices(NDArray x, int axis, long size, java.util.function.BiFunction<Long, NDArray, NDArray> fn) {
         long n = x.getShape().get(axis);
         ai.djl.ndarray.NDList outs = new ai.djl.ndarray.NDList();
         String before = ":, ".repeat(axis);
         for (long i = 0; i < n; i += size) {
             NDArray part = x.get(before + i + ":" + Math.min(n, i + size));
-            NDArray y = freeing(() -> fn.apply(part), part);
+            long start = i;
+            NDArray y = freeing(() -> fn.apply(start, part), part);
             if (y != part) {
                 part.close();
             }

@@ -2,7 +2,6 @@ package org.diffuda.training;
 
 import org.diffuda.nn.Tensors;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import java.util.LinkedHashMap;
@@ -29,14 +28,10 @@ public final class Ema {
         steps++;
         double d = Math.min(decay, (1.0 + steps) / (10.0 + steps));
         Map<String, Parameter> params = ParamNames.of(model);
-        NDManager any = shadow.values().iterator().next().getManager();
-        try (NDManager sub = any.newSubManager()) {
-            for (Map.Entry<String, NDArray> e : shadow.entrySet()) {
-                NDArray src = params.get(e.getKey()).getArray();
-                NDArray delta = src.sub(e.getValue());
-                delta.attach(sub);
+        for (Map.Entry<String, NDArray> e : shadow.entrySet()) {
+            // each difference freed at once: a model-sized copy otherwise (3.4 GB for SD's U-Net)
+            try (NDArray delta = params.get(e.getKey()).getArray().sub(e.getValue())) {
                 e.getValue().addi(Tensors.muli(delta, (float) (1 - d)));
-                delta.close(); // now, not with the scope: a model-sized copy otherwise (3.4 GB for SD's U-Net)
             }
         }
     }

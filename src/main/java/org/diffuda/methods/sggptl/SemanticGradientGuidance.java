@@ -84,26 +84,14 @@ public final class SemanticGradientGuidance implements SamplingHook {
     }
 
     NDArray globalGradient(NDArray xt, int chunk) {
-        long n = xt.getShape().get(0);
-        if (n <= chunk) {
+        if (xt.getShape().get(0) <= chunk) {
             return globalGradient(xt, labels);
         }
-        NDManager root = xt.getManager();
-        NDList parts = new NDList();
-        for (long i0 = 0; i0 < n; i0 += chunk) {
-            NDIndex rows = new NDIndex().addSliceDim(i0, Math.min(n, i0 + chunk));
-            try (NDManager sub = root.newSubManager()) {
-                NDArray xs = xt.get(rows), ys = labels.get(rows);
-                xs.attach(sub);
-                ys.attach(sub);
-                NDArray part = globalGradient(xs, ys);
-                part.attach(root);
-                parts.add(part);
-            }
-        }
-        NDArray out = NDArrays.concat(parts);
-        parts.close();
-        return out;
+        return Tensors.inSlices(xt, 0, chunk, (start, part) -> {
+            NDArray y = labels.get(new NDIndex().addSliceDim(start, start + part.getShape().get(0)));
+            y.attach(part.getManager()); // freed with the slice's scope
+            return globalGradient(part, y);
+        });
     }
 
     private NDArray globalGradient(NDArray xt, NDArray y) {
